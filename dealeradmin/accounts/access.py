@@ -1,0 +1,87 @@
+"""Who may reach what: a person reaches exactly the dealerships their own token grants."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+
+from dealeradmin.clusters.models import LeadCluster
+from dealeradmin.dealerstudio.client import DealerStudioClient
+
+from .crypto import TokenUndecryptable
+from .models import ApiToken, Dealership
+
+NO_TOKEN = "Store your DealerStudio API token first: every change is sent with your own token."
+TOKEN_UNREADABLE = (
+    "Your stored token can no longer be read (its encryption key was removed). "
+    "Store it again."
+)
+ADMINS_GROUP = "Admins"
+
+
+def token_of(user) -> ApiToken | None:
+    try:
+        return user.api_token
+    except ApiToken.DoesNotExist:
+        return None
+
+
+def dealerships_for(user) -> QuerySet[Dealership]:
+    if not user.is_authenticated:
+        return Dealership.objects.none()
+    return Dealership.objects.filter(tokens__user=user)
+
+
+def clusters_for(user) -> QuerySet[LeadCluster]:
+    return LeadCluster.objects.filter(
+        dealership_id__in=dealerships_for(user).values("id")
+    )
+
+
+def get_dealership_for_user(user, slug: str) -> Dealership:
+    """Another dealership is a 404, not a 403: we do not confirm it exists."""
+    try:
+        return dealerships_for(user).get(slug=slug)
+    except Dealership.DoesNotExist:
+        raise Http404("No such dealership") from None
+
+
+def get_cluster_for_user(user, slug: str, cluster_id: int) -> tuple[Dealership, LeadCluster]:
+    dealership = get_dealership_for_user(user, slug)
+    try:
+        cluster = LeadCluster.objects.get(pk=cluster_id, dealership_id=dealership.id)
+    except (LeadCluster.DoesNotExist, ValueError, OverflowError):
+        raise Http404("No such lead cluster") from None
+    return dealership, cluster
+
+
+def client_for(user, *, retry_seconds: float | None = None) -> DealerStudioClient:
+    """The person's own client; raises TokenUndecryptable or ApiToken.DoesNotExist."""
+    return DealerStudioClient(user.api_token.token, retry_seconds=retry_seconds)
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name=ADMINS_GROUP).exists()
+    )
+
+
+def token_required(view):
+    """Sends a person without a usable token to the token page, saying why."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        token = token_of(request.user)
+        if token is None:
+            messages.info(request, NO_TOKEN)
+            return redirect("accounts:token")
+        try:
+            token.token  # noqa: B018 - proves the ciphertext still decrypts
+        except TokenUndecryptable:
+            messages.error(request, TOKEN_UNREADABLE)
+            return redirect("accounts:token")
+        return view(request, *args, **kwargs)
+
+    return wrapper

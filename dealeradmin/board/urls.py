@@ -1,0 +1,2 @@
+app_name = "board"
+urlpatterns: list = []

@@ -1,0 +1,155 @@
+"""The local mirror of DealerStudio lead clusters.
+
+DealerStudio documents no way to read clusters, so every list, filter and board is drawn from
+this mirror. It is filled by the Lead Cluster Webhook (and the import command) and, after a
+successful save of ours, by what we sent, until the next webhook brings DealerStudio's own view.
+"""
+
+import re
+import unicodedata
+
+from django.db import models
+
+LEAD_STATES = ["new", "contacted", "lost", "invalid", "converted"]
+
+
+class LeadState(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    LOST = "lost", "Lost"
+    INVALID = "invalid", "Invalid"
+    CONVERTED = "converted", "Converted"
+
+
+def tag_key(name: str) -> str:
+    """The form two spellings of one tag share: case, spacing and punctuation ignored."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", folded).split())
+
+
+class LeadCluster(models.Model):
+    id = models.BigIntegerField(primary_key=True, help_text="DealerStudio's lead cluster id")
+    dealership_id = models.BigIntegerField()
+    provider = models.CharField(max_length=100, blank=True)
+    lead_state = models.CharField(max_length=20, choices=LeadState.choices, blank=True)
+    approved = models.BooleanField(default=False)
+
+    business_name = models.TextField(blank=True)
+    contact_first_name = models.TextField(blank=True)
+    contact_last_name = models.TextField(blank=True)
+    contact_email = models.TextField(blank=True)
+    contact_phone = models.TextField(blank=True)
+    contact_name = models.TextField(blank=True, help_text="Display name, for sorting")
+    search_text = models.TextField(blank=True, help_text="Lower-cased name, email and phone")
+
+    assignee_id = models.BigIntegerField(null=True, blank=True)
+    assignee_name = models.TextField(blank=True)
+    secondary_user_id = models.BigIntegerField(null=True, blank=True)
+    secondary_user_name = models.TextField(blank=True)
+    approver_id = models.BigIntegerField(null=True, blank=True)
+    approver_name = models.TextField(blank=True)
+    location_id = models.BigIntegerField(null=True, blank=True)
+    location_name = models.TextField(blank=True)
+    lead_status_option_id = models.BigIntegerField(null=True, blank=True)
+
+    car_ids = models.JSONField(default=list, blank=True)
+    lead_count = models.PositiveIntegerField(default=0)
+    leads = models.JSONField(default=list, blank=True)
+    lead_events = models.JSONField(default=list, blank=True)
+
+    created = models.DateTimeField(null=True, blank=True)
+    modified = models.DateTimeField(null=True, blank=True, help_text="DealerStudio's updated_at")
+    first_lead_created_at = models.DateTimeField(null=True, blank=True)
+    last_lead_created_at = models.DateTimeField(null=True, blank=True)
+
+    # Bumped on every change to the mirror; an edit form remembers the version it opened.
+    version = models.PositiveIntegerField(default=1)
+    written_by_us_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the mirror holds what we sent, not yet echoed"
+    )
+    synced_at = models.DateTimeField(auto_now=True)
+
+    tags = models.ManyToManyField("Tag", through="ClusterTag", related_name="clusters")
+
+    class Meta:
+        ordering = ["-last_lead_created_at", "-id"]
+        indexes = [
+            models.Index(fields=["dealership_id", "-last_lead_created_at", "-id"]),
+            models.Index(fields=["dealership_id", "lead_state"]),
+            models.Index(fields=["dealership_id", "assignee_id"]),
+            models.Index(fields=["dealership_id", "location_id"]),
+            models.Index(fields=["contact_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.contact_name}".strip()
+
+    def tag_names(self) -> list[str]:
+        """Tags in their upstream order (uses prefetched links when present)."""
+        links = sorted(self.tag_links.all(), key=lambda link: link.position)
+        return [link.tag.name for link in links]
+
+
+class Tag(models.Model):
+    """One spelling of a tag in one dealership, exactly as DealerStudio stores it."""
+
+    dealership_id = models.BigIntegerField()
+    name = models.TextField()
+    key = models.TextField(help_text="tag_key(name): spellings that differ only in case, spacing, punctuation share it")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["dealership_id", "name"], name="tag_name_once")
+        ]
+        indexes = [models.Index(fields=["dealership_id", "key"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClusterTag(models.Model):
+    cluster = models.ForeignKey(LeadCluster, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="cluster_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "tag"], name="cluster_tag_once")
+        ]
+
+
+class CarInterest(models.Model):
+    """A `car_lead_cluster`: a car a customer is interested in."""
+
+    id = models.BigIntegerField(primary_key=True, help_text="DealerStudio's car_lead_cluster id")
+    cluster = models.ForeignKey(LeadCluster, on_delete=models.CASCADE, related_name="cars")
+    car_id = models.BigIntegerField()
+    family_id = models.BigIntegerField()
+    manufacturer_id = models.BigIntegerField()
+    year = models.IntegerField(null=True, blank=True)
+    badge = models.TextField(blank=True)
+    colour = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class StatusOptionLabel(models.Model):
+    """The name of a dealership's lead status option. No endpoint lists them, so ids are
+    collected from webhooks and named by admins."""
+
+    dealership_id = models.BigIntegerField()
+    option_id = models.BigIntegerField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name", "option_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealership_id", "option_id"], name="status_option_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Option {self.option_id}"
