@@ -11,6 +11,9 @@ class Dealership(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Location(models.Model):
     id = models.IntegerField(primary_key=True)
@@ -20,6 +23,9 @@ class Location(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class StaffUser(models.Model):
@@ -31,6 +37,9 @@ class StaffUser(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class LeadStatusOption(models.Model):
     id = models.IntegerField(primary_key=True)
@@ -39,6 +48,9 @@ class LeadStatusOption(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ApiKey(models.Model):
@@ -51,12 +63,16 @@ class ApiKey(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.label
+
 
 class LeadCluster(models.Model):
     id = models.IntegerField(primary_key=True)
     dealership = models.ForeignKey(Dealership, models.CASCADE, related_name="lead_clusters")
     lead_state = models.CharField(max_length=20, default="new")
-    business_name = models.CharField(max_length=200, null=True, blank=True)
+    # null and "" differ on the wire, so string fields that may be null stay nullable.
+    business_name = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.CharField(max_length=200)
@@ -77,6 +93,9 @@ class LeadCluster(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"Lead cluster {self.id}"
+
 
 class Lead(models.Model):
     id = models.IntegerField(primary_key=True)
@@ -89,6 +108,9 @@ class Lead(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Lead {self.id}"
+
 
 class LeadEvent(models.Model):
     id = models.IntegerField(primary_key=True)
@@ -100,6 +122,9 @@ class LeadEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.event_type} on {self.cluster_id}"
+
 
 class CarLeadCluster(models.Model):
     # Auto ids: rows added through nested attributes need fresh ids after the seeded ones.
@@ -108,8 +133,11 @@ class CarLeadCluster(models.Model):
     family_id = models.IntegerField()
     manufacturer_id = models.IntegerField()
     year = models.IntegerField(null=True)
-    badge = models.CharField(max_length=100, null=True)
-    colour = models.CharField(max_length=60, null=True)
+    badge = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    colour = models.CharField(max_length=60, null=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Car {self.car_id} on {self.cluster_id}"

@@ -1,0 +1,84 @@
+"""The two documented DealerStudio endpoints the dashboard uses."""
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import webhooks
+from .models import ApiKey, Dealership, LeadCluster
+from .payloads import cluster_payload, clusters_for_payload
+from .updates import Invalid, parse_body, update_cluster
+
+UNAUTHORIZED = {"error": "Unauthorized"}
+ACCESS_DENIED = {"error": "Access denied"}
+CLUSTER_NOT_FOUND = {"error": "Lead cluster not found"}
+
+
+def _api_key(request: HttpRequest) -> ApiKey | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return ApiKey.objects.filter(token=token.strip()).first()
+
+
+@require_GET
+def apikey_details(request: HttpRequest) -> JsonResponse:
+    key = _api_key(request)
+    if key is None:
+        return JsonResponse(UNAUTHORIZED, status=401)
+    dealerships = key.dealerships.prefetch_related("locations", "users").order_by("id")
+    return JsonResponse(
+        {
+            "id": key.id,
+            "permissions": key.permissions,
+            "dealerships": [
+                {
+                    "id": dealership.id,
+                    "name": dealership.name,
+                    "slug": dealership.slug,
+                    "locations": [
+                        {"id": loc.id, "name": loc.name, "location_type": loc.location_type}
+                        for loc in dealership.locations.all()
+                    ],
+                    "users": [
+                        {"id": user.id, "name": user.name, "email": user.email}
+                        for user in dealership.users.all()
+                    ],
+                }
+                for dealership in dealerships
+            ],
+        }
+    )
+
+
+def _find_dealership(slug_or_id: str) -> Dealership | None:
+    if slug_or_id.isdigit():
+        found = Dealership.objects.filter(id=int(slug_or_id)).first()
+        if found:
+            return found
+    return Dealership.objects.filter(slug=slug_or_id).first()
+
+
+@require_http_methods(["PUT"])
+def lead_cluster_update(request: HttpRequest, dealership: str, cluster_id: str) -> JsonResponse:
+    key = _api_key(request)
+    if key is None:
+        return JsonResponse(UNAUTHORIZED, status=401)
+    found = _find_dealership(dealership)
+    if found is None:
+        return JsonResponse(CLUSTER_NOT_FOUND, status=404)
+    if not key.dealerships.filter(id=found.id).exists():
+        return JsonResponse(ACCESS_DENIED, status=403)
+    cluster = None
+    if cluster_id.isdigit():
+        cluster = LeadCluster.objects.filter(id=int(cluster_id), dealership=found).first()
+    if cluster is None:
+        return JsonResponse(CLUSTER_NOT_FOUND, status=404)
+
+    try:
+        update_cluster(cluster, parse_body(request.body))
+    except Invalid as invalid:
+        return JsonResponse({"errors": invalid.errors}, status=422)
+
+    payload = cluster_payload(clusters_for_payload().get(id=cluster.id))
+    webhooks.enqueue(cluster.id, payload)
+    return JsonResponse(payload)
