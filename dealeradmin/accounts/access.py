@@ -15,8 +15,7 @@ from .models import ApiToken, Dealership
 
 NO_TOKEN = "Store your DealerStudio API token first: every change is sent with your own token."
 TOKEN_UNREADABLE = (
-    "Your stored token can no longer be read (its encryption key was removed). "
-    "Store it again."
+    "Your stored token can no longer be read (its encryption key was removed). Store it again."
 )
 ADMINS_GROUP = "Admins"
 
@@ -35,9 +34,7 @@ def dealerships_for(user) -> QuerySet[Dealership]:
 
 
 def clusters_for(user) -> QuerySet[LeadCluster]:
-    return LeadCluster.objects.filter(
-        dealership_id__in=dealerships_for(user).values("id")
-    )
+    return LeadCluster.objects.filter(dealership_id__in=dealerships_for(user).values("id"))
 
 
 def get_dealership_for_user(user, slug: str) -> Dealership:

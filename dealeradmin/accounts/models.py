@@ -90,3 +90,6 @@ class SignInAttempt(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     address = models.GenericIPAddressField(db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"failed sign-in as {self.username} from {self.address}"
