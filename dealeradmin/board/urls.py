@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "board"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board, name="board"),
+]

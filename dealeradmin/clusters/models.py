@@ -95,7 +95,9 @@ class Tag(models.Model):
 
     dealership_id = models.BigIntegerField()
     name = models.TextField()
-    key = models.TextField(help_text="tag_key(name): spellings that differ only in case, spacing, punctuation share it")
+    key = models.TextField(
+        help_text="tag_key(name): spellings that differ only in case and punctuation share it"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -114,15 +116,18 @@ class ClusterTag(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["cluster", "tag"], name="cluster_tag_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["cluster", "tag"], name="cluster_tag_once")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.cluster_id}"
 
 
 class CarInterest(models.Model):
     """A `car_lead_cluster`: a car a customer is interested in."""
 
-    id = models.BigIntegerField(primary_key=True, help_text="DealerStudio's car_lead_cluster id")
+    ds_id = models.BigIntegerField(
+        null=True, blank=True, help_text="DealerStudio's car_lead_cluster id; empty until echoed"
+    )
     cluster = models.ForeignKey(LeadCluster, on_delete=models.CASCADE, related_name="cars")
     car_id = models.BigIntegerField()
     family_id = models.BigIntegerField()
@@ -133,6 +138,16 @@ class CarInterest(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "ds_id"], name="car_interest_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"car {self.car_id} ({self.year or 'any year'})"
+
+    @property
+    def awaiting_echo(self) -> bool:
+        return self.ds_id is None
 
 
 class StatusOptionLabel(models.Model):

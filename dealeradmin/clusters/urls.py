@@ -1,2 +1,14 @@
+from django.urls import path
+
+from . import views, webhooks
+
 app_name = "clusters"
-urlpatterns: list = []
+urlpatterns = [
+    path("leads/", views.cluster_list, name="list"),
+    path("leads/<slug:slug>/<int:cluster_id>/", views.cluster_edit, name="edit"),
+    path(
+        "webhooks/dealerstudio/lead-clusters/",
+        webhooks.lead_cluster_webhook,
+        name="webhook",
+    ),
+]

@@ -246,9 +246,7 @@ class DealerStudioClient:
                 calls = upstream_calls.get()
                 if calls is not None:
                     calls.append(
-                        UpstreamCall(
-                            method, path, status, (time.perf_counter() - started) * 1000
-                        )
+                        UpstreamCall(method, path, status, (time.perf_counter() - started) * 1000)
                     )
 
             if response.is_success:

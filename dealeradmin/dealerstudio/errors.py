@@ -9,19 +9,24 @@ TOKEN_INVALID = (
     "DealerStudio no longer accepts your API token. Store a current token on the token page, "
     "then save again: your changes are still in the form."
 )
-ACCESS_DENIED = (
-    "DealerStudio denied access: your API token does not reach this dealership."
-)
+ACCESS_DENIED = "DealerStudio denied access: your API token does not reach this dealership."
 NOT_FOUND = "DealerStudio does not know this lead cluster (it may have been deleted or merged)."
 REJECTED = "DealerStudio rejected the change."
 RATE_LIMITED = "DealerStudio is limiting how fast we can send changes. Try again {when}."
-UNAVAILABLE = "DealerStudio is having trouble right now (HTTP {status}). Nothing was saved; try again shortly."
+UNAVAILABLE = (
+    "DealerStudio is having trouble right now (HTTP {status}). Nothing was saved; "
+    "try again shortly."
+)
 TIMED_OUT = (
     "DealerStudio did not answer in time. The change may or may not have been saved; "
     "check the cluster in a minute before trying again."
 )
-CONNECT_TIMED_OUT = "DealerStudio could not be reached in time. Nothing was sent; try again shortly."
-CONNECTION_FAILED = "DealerStudio could not be reached (connection refused). Nothing was sent; try again shortly."
+CONNECT_TIMED_OUT = (
+    "DealerStudio could not be reached in time. Nothing was sent; try again shortly."
+)
+CONNECTION_FAILED = (
+    "DealerStudio could not be reached (connection refused). Nothing was sent; try again shortly."
+)
 MALFORMED = (
     "DealerStudio sent an answer we could not read (HTTP {status}). "
     "The change may or may not have been saved; check the cluster before trying again."

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "tags"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+]

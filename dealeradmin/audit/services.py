@@ -1,0 +1,37 @@
+"""Writing the audit log: an entry before a change goes upstream, its outcome after."""
+
+from django.utils import timezone
+
+from dealeradmin.dealerstudio.errors import DealerStudioError
+
+from .models import AuditEntry
+
+
+def audit_start(
+    *,
+    actor,
+    action: str,
+    dealership_id: int | None,
+    cluster_id: int | None,
+    changes: dict,
+    request_body: dict | None = None,
+    job_id: int | None = None,
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_name=actor.get_username() if actor else "system",
+        action=action,
+        dealership_id=dealership_id,
+        cluster_id=cluster_id,
+        changes=changes,
+        request_body=request_body,
+        job_id=job_id,
+    )
+
+
+def audit_finish(entry: AuditEntry, *, error: DealerStudioError | None = None) -> None:
+    entry.outcome = AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.SUCCEEDED
+    entry.outcome_detail = error.message if error else ""
+    entry.upstream_status = error.status if error else 200
+    entry.finished_at = timezone.now()
+    entry.save(update_fields=["outcome", "outcome_detail", "upstream_status", "finished_at"])

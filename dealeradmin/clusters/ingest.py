@@ -1,0 +1,257 @@
+"""Turning Lead Cluster Webhook payloads into mirror rows, and recording our own saves.
+
+A payload older than what the mirror holds changes nothing, and so does a repeat of the same
+one: deliveries may come twice, late, or at the same moment.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .models import CarInterest, ClusterTag, LeadCluster, StatusOptionLabel, Tag, tag_key
+
+# Every top-level field the documentation marks required.
+REQUIRED_FIELDS = (
+    "Id",
+    "dealership_id",
+    "provider",
+    "status",
+    "contact",
+    "approver",
+    "assigned_salesperson",
+    "created",
+    "modified",
+    "first_lead_created_at",
+    "last_lead_created_at",
+    "leads",
+    "lead_events",
+)
+MAX_TEXT = 10_000
+
+
+class PayloadInvalid(ValueError):
+    """The payload is not a Lead Cluster Webhook body we can trust."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    cluster_id: int
+    outcome: str  # "created", "updated", "stale" or "duplicate"
+
+
+def _int(value, name: str, *, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PayloadInvalid(f"{name} is not an integer")
+    try:
+        number = int(value)
+    except ValueError:
+        raise PayloadInvalid(f"{name} is not an integer") from None
+    if not -(2**63) < number < 2**63:
+        raise PayloadInvalid(f"{name} is out of range")
+    return number
+
+
+def _time(value, name: str, *, optional: bool = True) -> datetime | None:
+    if value in (None, "") and optional:
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise PayloadInvalid(f"{name} is not a timestamp")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return str(value)[:MAX_TEXT]
+
+
+def _person(value, name: str) -> tuple[int | None, str]:
+    if value is None:
+        return None, ""
+    if not isinstance(value, dict):
+        raise PayloadInvalid(f"{name} is not an object")
+    return _int(value.get("id"), f"{name}.id", optional=True), _text(value.get("name"))
+
+
+@dataclass
+class ParsedPayload:
+    fields: dict
+    tags: list[str] | None
+    cars: list[dict] | None
+    status_option: tuple[int, str] | None
+
+
+def parse_payload(payload: object) -> ParsedPayload:
+    if not isinstance(payload, dict):
+        raise PayloadInvalid("the body is not a JSON object")
+    missing = [name for name in REQUIRED_FIELDS if name not in payload]
+    if missing:
+        raise PayloadInvalid("missing required fields: " + ", ".join(missing))
+    contact = payload["contact"] or {}
+    if not isinstance(contact, dict):
+        raise PayloadInvalid("contact is not an object")
+    if not isinstance(payload["leads"], list) or not isinstance(payload["lead_events"], list):
+        raise PayloadInvalid("leads and lead_events must be lists")
+    modified = _time(payload["modified"], "modified", optional=False)
+    assignee_id, assignee_name = _person(payload["assigned_salesperson"], "assigned_salesperson")
+    approver_id, approver_name = _person(payload["approver"], "approver")
+    secondary_id, secondary_name = _person(
+        payload.get("secondary_salesperson"), "secondary_salesperson"
+    )
+    location_id, location_name = _person(payload.get("location"), "location")
+    first, last = _text(contact.get("first_name")), _text(contact.get("last_name"))
+    email, phone = _text(contact.get("email")), _text(contact.get("phone"))
+    business = _text(contact.get("business_name"))
+    name = " ".join(part for part in (first, last) if part) or business or email
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    fields = {
+        "dealership_id": _int(payload["dealership_id"], "dealership_id"),
+        "provider": _text(payload["provider"])[:100],
+        "lead_state": _text(payload["status"])[:20],
+        "approved": bool(payload.get("approved", approver_id is not None)),
+        "business_name": business,
+        "contact_first_name": first,
+        "contact_last_name": last,
+        "contact_email": email,
+        "contact_phone": phone,
+        "contact_name": name,
+        "search_text": " ".join([name, email, phone, digits]).casefold(),
+        "assignee_id": assignee_id,
+        "assignee_name": assignee_name,
+        "secondary_user_id": secondary_id,
+        "secondary_user_name": secondary_name,
+        "approver_id": approver_id,
+        "approver_name": approver_name,
+        "location_id": location_id,
+        "location_name": location_name,
+        "lead_count": len(payload["leads"]),
+        "leads": payload["leads"][:200],
+        "lead_events": payload["lead_events"][:200],
+        "created": _time(payload["created"], "created"),
+        "modified": modified,
+        "first_lead_created_at": _time(payload["first_lead_created_at"], "first_lead_created_at"),
+        "last_lead_created_at": _time(payload["last_lead_created_at"], "last_lead_created_at"),
+    }
+    status_option = None
+    if "lead_status_option" in payload or "lead_status_option_id" in payload:
+        option = payload.get("lead_status_option")
+        if isinstance(option, dict):
+            option_id = _int(option.get("id"), "lead_status_option.id", optional=True)
+            status_option = (option_id, _text(option.get("name"))[:200]) if option_id else None
+        else:
+            option_id = _int(
+                payload.get("lead_status_option_id"), "lead_status_option_id", optional=True
+            )
+            status_option = (option_id, "") if option_id else None
+        fields["lead_status_option_id"] = option_id
+    if "car_ids" in payload:
+        if not isinstance(payload["car_ids"], list):
+            raise PayloadInvalid("car_ids must be a list")
+        fields["car_ids"] = [_int(c, "car_ids[]") for c in payload["car_ids"]]
+    tags = None
+    if "tags" in payload:
+        if not isinstance(payload["tags"], list):
+            raise PayloadInvalid("tags must be a list")
+        tags = [_text(tag) for tag in payload["tags"] if _text(tag)]
+    cars = None
+    if "cars" in payload:
+        if not isinstance(payload["cars"], list):
+            raise PayloadInvalid("cars must be a list")
+        cars = [_parse_car(car) for car in payload["cars"]]
+    return ParsedPayload(fields, tags, cars, status_option)
+
+
+def _parse_car(car) -> dict:
+    if not isinstance(car, dict):
+        raise PayloadInvalid("cars[] must be objects")
+    return {
+        "ds_id": _int(car.get("id"), "cars[].id", optional=True),
+        "car_id": _int(car.get("car_id"), "cars[].car_id"),
+        "family_id": _int(car.get("family_id"), "cars[].family_id"),
+        "manufacturer_id": _int(car.get("manufacturer_id"), "cars[].manufacturer_id"),
+        "year": _int(car.get("year"), "cars[].year", optional=True),
+        "badge": _text(car.get("badge")),
+        "colour": _text(car.get("colour")),
+    }
+
+
+def ingest_payload(payload: object) -> IngestResult:
+    """Applies one webhook payload to the mirror; raises PayloadInvalid and changes nothing."""
+    parsed = parse_payload(payload)
+    cluster_id = _int(payload["Id"], "Id")
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return _apply(cluster_id, parsed)
+        except IntegrityError:
+            # Two first deliveries of one cluster raced to create it: the loser applies again.
+            continue
+    raise PayloadInvalid("could not store the cluster")
+
+
+def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
+    # The row lock serialises concurrent deliveries of one cluster (PostgreSQL); SQLite
+    # serialises all writers anyway.
+    cluster = LeadCluster.objects.select_for_update().filter(pk=cluster_id).first()
+    if cluster is None:
+        cluster = LeadCluster(id=cluster_id, **parsed.fields)
+        cluster.save(force_insert=True)
+        outcome = "created"
+    else:
+        incoming, held = parsed.fields["modified"], cluster.modified
+        if held is not None and incoming < held:
+            return IngestResult(cluster_id, "stale")
+        if held is not None and incoming == held and cluster.written_by_us_at is None:
+            return IngestResult(cluster_id, "duplicate")
+        for name, value in parsed.fields.items():
+            setattr(cluster, name, value)
+        cluster.version += 1
+        cluster.written_by_us_at = None
+        cluster.save()
+        outcome = "updated"
+    if parsed.tags is not None:
+        set_cluster_tags(cluster, parsed.tags)
+    if parsed.cars is not None:
+        CarInterest.objects.filter(cluster=cluster).delete()
+        CarInterest.objects.bulk_create(CarInterest(cluster=cluster, **car) for car in parsed.cars)
+    if parsed.status_option:
+        option_id, name = parsed.status_option
+        label, created = StatusOptionLabel.objects.get_or_create(
+            dealership_id=cluster.dealership_id, option_id=option_id, defaults={"name": name}
+        )
+        if not created and name and not label.name:
+            label.name = name
+            label.save(update_fields=["name"])
+    return IngestResult(cluster_id, outcome)
+
+
+def set_cluster_tags(cluster: LeadCluster, names: list[str]) -> None:
+    """Replaces the cluster's tags with `names`, in order, creating tag rows as needed."""
+    unique = list(dict.fromkeys(names))
+    existing = {
+        t.name: t for t in Tag.objects.filter(dealership_id=cluster.dealership_id, name__in=unique)
+    }
+    missing = [n for n in unique if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(
+            [Tag(dealership_id=cluster.dealership_id, name=n, key=tag_key(n)) for n in missing],
+            ignore_conflicts=True,
+        )
+        existing.update(
+            {
+                t.name: t
+                for t in Tag.objects.filter(dealership_id=cluster.dealership_id, name__in=missing)
+            }
+        )
+    ClusterTag.objects.filter(cluster=cluster).delete()
+    ClusterTag.objects.bulk_create(
+        ClusterTag(cluster=cluster, tag=existing[name], position=i) for i, name in enumerate(unique)
+    )

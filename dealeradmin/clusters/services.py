@@ -1,0 +1,146 @@
+"""Changing a lead cluster: upstream first, with the person's own token, then the mirror."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from dealeradmin.accounts.access import client_for
+from dealeradmin.accounts.models import Dealership, Location, SalesUser
+from dealeradmin.audit.services import audit_finish, audit_start
+from dealeradmin.dealerstudio.errors import DealerStudioError
+
+from .ingest import set_cluster_tags
+from .models import CarInterest, LeadCluster, StatusOptionLabel
+
+CAR_FIELDS = ("car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
+
+
+def editable_values(cluster: LeadCluster) -> dict:
+    """The cluster as the update body sees it: what an edit starts from."""
+    return {
+        "user_id": cluster.assignee_id,
+        "secondary_user_id": cluster.secondary_user_id,
+        "lead_state": cluster.lead_state,
+        "approved": cluster.approved,
+        "location_id": cluster.location_id,
+        "lead_status_option_id": cluster.lead_status_option_id,
+        "tags": cluster.tag_names(),
+        "car_ids": list(cluster.car_ids or []),
+        "cars": [
+            {"id": car.ds_id, **{name: getattr(car, name) for name in CAR_FIELDS}}
+            for car in cluster.cars.all()
+            if car.ds_id is not None
+        ],
+    }
+
+
+def describe_changes(dealership: Dealership, base: dict, body: dict) -> dict:
+    """{field: [old, new]} in people's terms, for the audit log and messages."""
+    users = dict(SalesUser.objects.filter(dealership=dealership).values_list("ds_id", "name"))
+    locations = dict(Location.objects.filter(dealership=dealership).values_list("ds_id", "name"))
+    options = dict(
+        StatusOptionLabel.objects.filter(dealership_id=dealership.id).values_list(
+            "option_id", "name"
+        )
+    )
+
+    def named(names: dict, value):
+        if value is None:
+            return None
+        return names.get(value) or f"#{value}"
+
+    described = {}
+    for name, new in body.items():
+        old = base.get(name)
+        if name in ("user_id", "secondary_user_id"):
+            old, new = named(users, old), named(users, new)
+        elif name == "location_id":
+            old, new = named(locations, old), named(locations, new)
+        elif name == "lead_status_option_id":
+            old, new = named(options, old), named(options, new)
+        elif name == "car_lead_clusters_attributes":
+            old = base.get("cars")
+        described[name] = [old, new]
+    return described
+
+
+def cluster_update(
+    *,
+    user,
+    dealership: Dealership,
+    cluster: LeadCluster,
+    base: dict,
+    body: dict,
+    action: str = "edit",
+    job_id: int | None = None,
+    retry_seconds: float | None = None,
+) -> None:
+    """Sends `body` upstream; on success the mirror holds it. Raises DealerStudioError.
+
+    The audit entry is written before the call, so a process that dies mid-call leaves an
+    entry whose outcome is unknown rather than no trace at all.
+    """
+    entry = audit_start(
+        actor=user,
+        action=action,
+        dealership_id=dealership.id,
+        cluster_id=cluster.id,
+        changes=describe_changes(dealership, base, body),
+        request_body={"lead_cluster": body},
+        job_id=job_id,
+    )
+    try:
+        client_for(user, retry_seconds=retry_seconds).update_lead_cluster(
+            dealership.slug, cluster.id, body
+        )
+    except DealerStudioError as error:
+        audit_finish(entry, error=error)
+        raise
+    apply_sent_changes(dealership, cluster.id, body)
+    audit_finish(entry)
+
+
+@transaction.atomic
+def apply_sent_changes(dealership: Dealership, cluster_id: int, body: dict) -> None:
+    """Records in the mirror what DealerStudio accepted, until its webhook echoes it."""
+    cluster = LeadCluster.objects.select_for_update().get(pk=cluster_id)
+    if "user_id" in body:
+        cluster.assignee_id = body["user_id"]
+        cluster.assignee_name = _user_name(dealership, body["user_id"])
+    if "secondary_user_id" in body:
+        cluster.secondary_user_id = body["secondary_user_id"]
+        cluster.secondary_user_name = _user_name(dealership, body["secondary_user_id"])
+    if "location_id" in body:
+        cluster.location_id = body["location_id"]
+        cluster.location_name = (
+            Location.objects.filter(dealership=dealership, ds_id=body["location_id"])
+            .values_list("name", flat=True)
+            .first()
+            or ""
+        )
+    for name in ("lead_state", "approved", "lead_status_option_id", "car_ids"):
+        if name in body:
+            setattr(cluster, name, body[name])
+    cluster.version += 1
+    cluster.written_by_us_at = timezone.now()
+    cluster.save()
+    if "tags" in body:
+        set_cluster_tags(cluster, body["tags"])
+    for row in body.get("car_lead_clusters_attributes", []):
+        fields = {name: row[name] for name in CAR_FIELDS if name in row}
+        if "id" not in row:
+            CarInterest.objects.create(cluster=cluster, **fields)
+        elif row.get("_destroy"):
+            CarInterest.objects.filter(cluster=cluster, ds_id=row["id"]).delete()
+        else:
+            CarInterest.objects.filter(cluster=cluster, ds_id=row["id"]).update(**fields)
+
+
+def _user_name(dealership: Dealership, user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    return (
+        SalesUser.objects.filter(dealership=dealership, ds_id=user_id)
+        .values_list("name", flat=True)
+        .first()
+        or ""
+    )

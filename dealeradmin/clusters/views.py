@@ -1,0 +1,242 @@
+"""The lead cluster list and the edit page."""
+
+from django.contrib import messages
+from django.core import signing
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from dealeradmin.accounts.access import (
+    dealerships_for,
+    get_cluster_for_user,
+    token_required,
+)
+from dealeradmin.accounts.models import Location, SalesUser
+from dealeradmin.audit.models import AuditEntry
+from dealeradmin.dealerstudio import errors
+from dealeradmin.dealerstudio.payloads import car_rows_changes
+
+from .forms import BASE_SALT, ClusterEditForm, ClusterFilterForm, car_formset
+from .models import ClusterTag, LeadCluster, StatusOptionLabel, Tag
+from .services import cluster_update, editable_values
+
+PAGE_SIZES = (25, 50, 100)
+SAVED = "Saved lead cluster #{id} ({name}) to DealerStudio."
+NOTHING_CHANGED = "Nothing changed, so nothing was sent to DealerStudio."
+FIX_ERRORS = "Please correct the errors below. Nothing was sent to DealerStudio."
+CLASH = (
+    "Someone else changed this cluster since you opened it. Choose, for each field below, "
+    "whose value to keep, then save again. Your other changes are kept."
+)
+LIST_COLUMNS = (
+    "id",
+    "dealership_id",
+    "lead_state",
+    "approved",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "assignee_name",
+    "assignee_id",
+    "location_name",
+    "last_lead_created_at",
+    "lead_count",
+)
+
+
+def _list_context(request: HttpRequest) -> dict:
+    dealerships = list(dealerships_for(request.user))
+    ids = [d.id for d in dealerships]
+    users = list(
+        SalesUser.objects.filter(dealership_id__in=ids)
+        .select_related("dealership")
+        .order_by("name", "ds_id")
+    )
+    locations = list(
+        Location.objects.filter(dealership_id__in=ids)
+        .select_related("dealership")
+        .order_by("name", "ds_id")
+    )
+    form = ClusterFilterForm(request.GET, dealerships=dealerships, users=users, locations=locations)
+    clusters = form.filter(LeadCluster.objects.filter(dealership_id__in=ids))
+    return {
+        "dealerships": dealerships,
+        "dealership_by_id": {d.id: d for d in dealerships},
+        "users": users,
+        "locations": locations,
+        "filter_form": form,
+        "clusters": clusters,
+    }
+
+
+def _tagged(clusters):
+    return clusters.only(*LIST_COLUMNS).prefetch_related(
+        Prefetch(
+            "tag_links",
+            queryset=ClusterTag.objects.select_related("tag").order_by("position"),
+        )
+    )
+
+
+@token_required
+def cluster_list(request: HttpRequest) -> HttpResponse:
+    context = _list_context(request)
+    try:
+        per_page = int(request.GET.get("per_page", 50))
+    except ValueError:
+        per_page = 50
+    per_page = per_page if per_page in PAGE_SIZES else 50
+    page = Paginator(_tagged(context["clusters"]), per_page).get_page(request.GET.get("page"))
+    for cluster in page.object_list:
+        cluster.dealership = context["dealership_by_id"].get(cluster.dealership_id)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(
+        nav="leads",
+        page=page,
+        per_page=per_page,
+        page_sizes=PAGE_SIZES,
+        query_without_page=query.urlencode(),
+        current_query=request.GET.urlencode(),
+        tag_names=Tag.objects.filter(dealership_id__in=[d.id for d in context["dealerships"]])
+        .values_list("name", flat=True)
+        .distinct()
+        .order_by("name")[:500],
+    )
+    template = "clusters/list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#cluster-results"
+    return render(request, template, context)
+
+
+def _back_url(request: HttpRequest) -> str:
+    """Back to the list as the person left it: filters, search, sort and page."""
+    back = request.GET.get("back") or request.POST.get("back") or ""
+    url = reverse("clusters:list") + ("?" + back if back else "")
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return reverse("clusters:list")
+    return url
+
+
+def _cluster_with_relations(cluster: LeadCluster) -> LeadCluster:
+    return LeadCluster.objects.prefetch_related(
+        Prefetch("tag_links", queryset=ClusterTag.objects.select_related("tag")),
+        "cars",
+    ).get(pk=cluster.pk)
+
+
+def _show_upstream_error(form, cars, error: errors.DealerStudioError, origins: list[int]) -> None:
+    """Puts DealerStudio's reasons on the fields they name, the rest above the form."""
+    if isinstance(error, errors.Rejected):
+        unplaced = list(error.base_errors)
+        for name, reasons in error.field_errors.items():
+            text = " ".join(reasons) or "DealerStudio rejected this value."
+            row_field = _car_row_field(name)
+            if row_field and row_field[0] < len(origins):
+                row_form = cars.forms[origins[row_field[0]]]
+                if row_field[1] in row_form.fields:
+                    row_form.add_error(row_field[1], text)
+                    continue
+            if name in form.fields and name != "base":
+                form.add_error(name, text)
+            else:
+                unplaced.append(f"{name}: {text}")
+        for reason in unplaced:
+            form.add_error(None, reason)
+
+
+def _car_row_field(name: str) -> tuple[int, str] | None:
+    """`car_lead_clusters_attributes[2].year` → (2, "year")."""
+    prefix = "car_lead_clusters_attributes["
+    if not name.startswith(prefix) or "]." not in name:
+        return None
+    index, _, field = name[len(prefix) :].partition("].")
+    return (int(index), field) if index.isdigit() else None
+
+
+def _clashes(base: dict, current: dict, body: dict) -> list[str]:
+    """Fields this save would change that someone else changed since the form was opened."""
+    fields = ["cars" if name == "car_lead_clusters_attributes" else name for name in body]
+    return [name for name in fields if base.get(name) != current.get(name)]
+
+
+@token_required
+def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpResponse:
+    dealership, cluster = get_cluster_for_user(request.user, slug, cluster_id)
+    cluster = _cluster_with_relations(cluster)
+    current = editable_values(cluster)
+    upstream_error = None
+    clashes: list[str] = []
+    if request.method == "POST":
+        data = request.POST.copy()
+        form = ClusterEditForm(data, dealership=dealership, cluster=cluster, base=current)
+        cars = car_formset(data, current)
+        if form.is_valid() and cars.is_valid():
+            base = form.cleaned_data["base"]
+            submitted = form.submitted_values(cars)
+            # Where the person settled a clash by keeping the other value, drop theirs.
+            for name in submitted:
+                if data.get(f"clash_{name}") == "theirs":
+                    submitted[name] = current[name]
+            body = form.update_body(submitted)
+            clashes = _clashes(base, current, body)
+            if clashes:
+                messages.warning(request, CLASH)
+                data["base"] = signing.dumps(current, salt=BASE_SALT, compress=True)
+            elif not body:
+                messages.info(request, NOTHING_CHANGED)
+                return redirect(_back_url(request))
+            else:
+                try:
+                    cluster_update(
+                        user=request.user,
+                        dealership=dealership,
+                        cluster=cluster,
+                        base=base,
+                        body=body,
+                    )
+                except errors.DealerStudioError as error:
+                    upstream_error = error
+                    origins: list[int] = []
+                    car_rows_changes(base["cars"], submitted["cars"], origins)
+                    _show_upstream_error(form, cars, error, origins)
+                else:
+                    messages.success(
+                        request, SAVED.format(id=cluster.id, name=cluster.contact_name or "no name")
+                    )
+                    return redirect(_back_url(request))
+        elif not upstream_error:
+            messages.error(request, FIX_ERRORS)
+    else:
+        form = ClusterEditForm(dealership=dealership, cluster=cluster, base=current)
+        cars = car_formset(None, current)
+    context = {
+        "nav": "leads",
+        "dealership": dealership,
+        "cluster": cluster,
+        "form": form,
+        "cars": cars,
+        "upstream_error": upstream_error,
+        "token_invalid": isinstance(upstream_error, errors.TokenInvalid),
+        "clashes": [
+            {"name": name, "label": _field_label(form, name), "theirs": current[name]}
+            for name in clashes
+        ],
+        "back_query": request.GET.get("back") or request.POST.get("back") or "",
+        "back_url": _back_url(request),
+        "status_options": StatusOptionLabel.objects.filter(dealership_id=dealership.id),
+        "tag_suggestions": Tag.objects.filter(dealership_id=dealership.id)
+        .values_list("name", flat=True)
+        .order_by("name")[:500],
+        "history": AuditEntry.objects.filter(cluster_id=cluster.id)[:20],
+    }
+    return render(request, "clusters/edit.html", context)
+
+
+def _field_label(form, name: str) -> str:
+    if name == "cars":
+        return "Cars of interest"
+    return str(form.fields[name].label) if name in form.fields else name

@@ -1,0 +1,23 @@
+// "Add a car" on the edit page: a new formset row from the empty-form template.
+(function () {
+  "use strict";
+  function addRow(button) {
+    const form = button.closest("form");
+    const total = form.querySelector('input[name$="-TOTAL_FORMS"]');
+    const template = form.querySelector("#car-row-template");
+    const body = form.querySelector("#car-rows tbody");
+    const index = parseInt(total.value, 10);
+    const html = template.innerHTML.replace(/__prefix__/g, String(index));
+    body.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    const first = body.lastElementChild.querySelector("input:not([type=hidden])");
+    if (first) first.focus();
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-formset-add]");
+    if (button) {
+      event.preventDefault();
+      addRow(button);
+    }
+  });
+})();

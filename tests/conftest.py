@@ -1,0 +1,96 @@
+"""Shared fixtures, chained: sandbox → mirror → person → token → signed-in client.
+
+Every test talks to a real sandbox process over loopback HTTP; the mirror is filled from the
+sandbox's own export, through the same code the webhook uses.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from dealeradmin.accounts.access import ADMINS_GROUP
+from dealeradmin.accounts.services import token_store
+from dealeradmin.clusters.ingest import ingest_payload
+from dealeradmin.clusters.models import LeadCluster
+from dealeradmin.sandbox.testing import SandboxServer
+
+MANAGER_TOKEN = "dsk_manager_0001_a1b2c3d4e5f6"
+GROUP_TOKEN = "dsk_group_0002_f6e5d4c3b2a1"
+GOLD_COAST_TOKEN = "dsk_second_0003_9f8e7d6c5b4a"
+BRISBANE = "brisbane-city-motors"
+GOLD_COAST = "gold-coast-auto-group"
+PASSWORD = "a long and unguessable passphrase"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def seed_payloads(sandbox_server) -> list[str]:
+    sandbox_server.reset()
+    return [line for line in sandbox_server.export_jsonl().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    """The sandbox, back at its seed, with the dashboard pointed at it."""
+    sandbox_server.reset(webhook_url=None, webhook_token=None, latency_ms=0)
+    settings.DEALERSTUDIO_API_URL = sandbox_server.url
+    return sandbox_server
+
+
+@pytest.fixture
+def mirror(db, seed_payloads):
+    """The mirror holding the sandbox's seed, as the webhook would have delivered it."""
+    import json
+
+    if not LeadCluster.objects.exists():
+        for line in seed_payloads:
+            ingest_payload(json.loads(line))
+    return LeadCluster.objects.all()
+
+
+def _person(username: str, *, admin: bool = False):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    if admin:
+        user.groups.add(Group.objects.get_or_create(name=ADMINS_GROUP)[0])
+    return user
+
+
+@pytest.fixture
+def manager(db, sandbox, mirror):
+    """A manager whose token reaches Brisbane City Motors only."""
+    user = _person("manager")
+    token_store(user=user, token=MANAGER_TOKEN)
+    return user
+
+
+@pytest.fixture
+def admin_user(db, sandbox, mirror):
+    """An admin whose token reaches both dealerships."""
+    user = _person("groupadmin", admin=True)
+    token_store(user=user, token=GROUP_TOKEN)
+    return user
+
+
+@pytest.fixture
+def manager_client(manager) -> Client:
+    client = Client()
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
