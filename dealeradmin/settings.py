@@ -1,6 +1,7 @@
 """DealerAdmin settings: every value comes from the environment (or `.env`), with safe defaults
 for development. `.env.example` lists every variable."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -110,7 +111,18 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the webhook receiver write while pages read; the timeout rides out short locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Take the write lock when a transaction starts, so concurrent writers (tag job
+            # threads, the webhook) wait for each other instead of failing with "locked".
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+    # Tests use a file too: an in-memory database shared between threads answers "table is
+    # locked" at once instead of waiting, and tag jobs write from worker threads.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
     )
     (BASE_DIR / "var").mkdir(exist_ok=True)
 else:
@@ -202,5 +214,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
