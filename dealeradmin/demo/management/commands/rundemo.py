@@ -51,8 +51,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         children: list[subprocess.Popen] = []
 
-        def start(*command: str) -> subprocess.Popen:
-            child = subprocess.Popen([sys.executable, MANAGE, *command])
+        def start(*command: str, env: dict | None = None) -> subprocess.Popen:
+            child = subprocess.Popen([sys.executable, MANAGE, *command], env=env)
             children.append(child)
             return child
 
@@ -66,14 +66,18 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-        signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+        # Ctrl-C must stop everything even when started from a shell that ignores SIGINT for
+        # background jobs; SIGTERM likewise.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             sandbox_process = start(
                 "runsandbox",
                 "--settings=dealeradmin.sandbox.settings",
                 f"--port={sandbox_port}",
                 f"--webhook-url={dashboard}/webhooks/dealerstudio/lead-clusters/",
-                f"--webhook-token={settings.DEALERSTUDIO_WEBHOOK_TOKEN}",
+                # Through the environment, so the secret is not on a process list.
+                env={**os.environ, "SANDBOX_WEBHOOK_TOKEN": settings.DEALERSTUDIO_WEBHOOK_TOKEN},
             )
             _wait_for(f"{sandbox}/__sandbox__/config", sandbox_process, "sandbox")
             call_command("demo_setup")
