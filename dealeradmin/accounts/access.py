@@ -60,7 +60,7 @@ def client_for(user, *, retry_seconds: float | None = None) -> DealerStudioClien
 
 
 def is_admin(user) -> bool:
-    return user.is_authenticated and (
+    return user is not None and user.is_authenticated and (
         user.is_superuser or user.groups.filter(name=ADMINS_GROUP).exists()
     )
 
