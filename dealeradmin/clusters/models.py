@@ -7,8 +7,10 @@ successful save of ours, by what we sent, until the next webhook brings DealerSt
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 from django.db import models
+from django.utils.dateparse import parse_datetime
 
 LEAD_STATES = ["new", "contacted", "lost", "invalid", "converted"]
 
@@ -83,6 +85,24 @@ class LeadCluster(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.contact_name}".strip()
+
+    def enquiries(self) -> list[dict]:
+        """The cluster's leads, newest first, with their times parsed."""
+        items = []
+        for lead in self.leads if isinstance(self.leads, list) else []:
+            if isinstance(lead, dict):
+                created = lead.get("created_at")
+                items.append(
+                    {
+                        **lead,
+                        "created_at": parse_datetime(created) if isinstance(created, str) else None,
+                    }
+                )
+        return sorted(
+            items,
+            key=lambda lead: lead["created_at"] or datetime.min.replace(tzinfo=UTC),
+            reverse=True,
+        )
 
     def tag_names(self) -> list[str]:
         """Tags in their upstream order (uses prefetched links when present)."""
