@@ -1,5 +1,7 @@
 """The two documented DealerStudio endpoints the dashboard uses."""
 
+import threading
+
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -11,6 +13,9 @@ from .updates import Invalid, parse_body, update_cluster
 UNAUTHORIZED = {"error": "Unauthorized"}
 ACCESS_DENIED = {"error": "Access denied"}
 CLUSTER_NOT_FOUND = {"error": "Lead cluster not found"}
+
+# One writer at a time: SQLite's busy-wait backs off in long sleeps under contention.
+_write_lock = threading.Lock()
 
 
 def _api_key(request: HttpRequest) -> ApiKey | None:
@@ -74,11 +79,12 @@ def lead_cluster_update(request: HttpRequest, dealership: str, cluster_id: str) 
     if cluster is None:
         return JsonResponse(CLUSTER_NOT_FOUND, status=404)
 
-    try:
-        update_cluster(cluster, parse_body(request.body))
-    except Invalid as invalid:
-        return JsonResponse({"errors": invalid.errors}, status=422)
-
-    payload = cluster_payload(clusters_for_payload().get(id=cluster.id))
-    webhooks.enqueue(cluster.id, payload)
+    with _write_lock:
+        try:
+            update_cluster(cluster, parse_body(request.body))
+        except Invalid as invalid:
+            return JsonResponse({"errors": invalid.errors}, status=422)
+        payload = cluster_payload(clusters_for_payload().get(id=cluster.id))
+        # Queued under the lock so webhooks leave in the order the updates happened.
+        webhooks.enqueue(cluster.id, payload)
     return JsonResponse(payload)
