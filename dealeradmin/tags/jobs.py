@@ -1,0 +1,316 @@
+"""Creating, running, resuming and reverting tag jobs.
+
+A job runs outside the request, as a django-tasks task picked up by `manage.py db_worker`. It
+sends one PUT per pending item, a few at a time, with the admin's own token and only `tags` in
+the body. An item is marked done in its own transaction once its PUT has succeeded, and a
+resumed job looks only at items not done, so no cluster is sent the same change twice.
+"""
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django_tasks import task
+
+from dealeradmin.accounts.models import Dealership
+from dealeradmin.audit.models import AuditEntry
+from dealeradmin.audit.services import audit_finish, audit_start
+from dealeradmin.clusters.models import LeadCluster, tag_key
+from dealeradmin.clusters.services import cluster_update
+from dealeradmin.dealerstudio import errors
+
+from .models import TagAlias, TagJob, TagJobItem
+from .plans import Change, current_tags
+
+logger = logging.getLogger(__name__)
+
+# Failures that would hit every remaining cluster too: stop and leave the job resumable.
+STOPPING_ERRORS = (
+    errors.TokenInvalid,
+    errors.RateLimited,
+    errors.Unavailable,
+    errors.TimedOut,
+    errors.ConnectionFailed,
+)
+CHANGED_SINCE_PLANNED = "Its tags changed after the job was planned, so it was left alone."
+NOT_IN_MIRROR = "This cluster is no longer in the dashboard's copy of DealerStudio."
+STOPPED_BECAUSE = "Stopped: {error} Resume the job to carry on from where it stopped."
+FAILED_ITEMS = "{count} cluster{s} could not be changed; resume the job to try them again."
+REVERT_SKIPPED = "Its tags changed after job #{job} ran, so reverting would overwrite that."
+
+
+def tag_job_create(
+    *,
+    user,
+    kind: str,
+    summary: str,
+    params: dict,
+    changes: list[Change],
+    reverts: TagJob | None = None,
+    skipped: list[Change] = (),
+    skipped_reason: str = "",
+) -> TagJob:
+    """Stores the job and its whole plan, writes its audit entry and queues it."""
+    with transaction.atomic():
+        job = TagJob.objects.create(
+            kind=kind,
+            summary=summary,
+            params=params,
+            created_by=user,
+            created_by_name=user.get_username(),
+            total=len(changes) + len(skipped),
+            skipped_count=len(skipped),
+            reverted_job=reverts,
+        )
+        TagJobItem.objects.bulk_create(
+            [
+                TagJobItem(
+                    job=job,
+                    dealership_id=c.dealership_id,
+                    cluster_id=c.cluster_id,
+                    old_tags=c.old,
+                    new_tags=c.new,
+                )
+                for c in changes
+            ]
+            + [
+                TagJobItem(
+                    job=job,
+                    dealership_id=c.dealership_id,
+                    cluster_id=c.cluster_id,
+                    old_tags=c.old,
+                    new_tags=c.new,
+                    status=TagJobItem.Status.SKIPPED,
+                    error=skipped_reason,
+                    finished_at=timezone.now(),
+                )
+                for c in skipped
+            ]
+        )
+        audit_start(
+            actor=user,
+            action=AuditEntry.Action.TAG_JOB,
+            dealership_id=_only_dealership(changes),
+            cluster_id=None,
+            changes={"job": [None, summary], "clusters": [None, len(changes)]},
+            job_id=job.id,
+        )
+        if kind in (TagJob.Kind.MERGE, TagJob.Kind.RENAME):
+            _record_aliases(job, params)
+        elif kind == TagJob.Kind.DELETE:
+            for source in params["sources"]:
+                TagAlias.objects.filter(
+                    dealership_id=source["dealership_id"], canonical=source["name"]
+                ).delete()
+        elif kind == TagJob.Kind.REVERT and reverts is not None:
+            TagAlias.objects.filter(job=reverts).delete()
+        if not changes:
+            _finish(job)
+        else:
+            # After commit: the worker (or the test's immediate backend) must see the rows.
+            transaction.on_commit(partial(run_tag_job.enqueue, job.id))
+    return job
+
+
+def _only_dealership(changes: list[Change]) -> int | None:
+    ids = {c.dealership_id for c in changes}
+    return ids.pop() if len(ids) == 1 else None
+
+
+def _record_aliases(job: TagJob, params: dict) -> None:
+    """Merged-away spellings point at the target; older aliases follow along."""
+    target = params["target"]
+    by_dealership: dict[int, list[str]] = {}
+    for source in params["sources"]:
+        by_dealership.setdefault(source["dealership_id"], []).append(source["name"])
+    for dealership_id, names in by_dealership.items():
+        aliases = TagAlias.objects.filter(dealership_id=dealership_id)
+        aliases.filter(canonical__in=names).update(canonical=target, job=job)
+        aliases.filter(alias_key=tag_key(target)).exclude(canonical=target).delete()
+        for name in names:
+            if name != target and tag_key(name):
+                TagAlias.objects.update_or_create(
+                    dealership_id=dealership_id,
+                    alias_key=tag_key(name),
+                    defaults={"alias": name, "canonical": target, "job": job},
+                )
+
+
+def tag_job_resume(*, job: TagJob, user) -> bool:
+    """Queues a stopped (or stalled) job again; False when it is not resumable."""
+    resumable = Q(status=TagJob.Status.STOPPED)
+    if job.stalled:
+        resumable |= Q(status=TagJob.Status.RUNNING, heartbeat_at=job.heartbeat_at)
+    with transaction.atomic():
+        claimed = TagJob.objects.filter(resumable, pk=job.pk).update(
+            status=TagJob.Status.QUEUED, last_error="", finished_at=None
+        )
+        if not claimed:
+            return False
+        audit_start(
+            actor=user,
+            action=AuditEntry.Action.TAG_JOB,
+            dealership_id=None,
+            cluster_id=None,
+            changes={"job": [job.summary, "resumed"]},
+            job_id=job.id,
+        )
+        transaction.on_commit(partial(run_tag_job.enqueue, job.id))
+    return True
+
+
+def tag_job_revert_plan(job: TagJob) -> tuple[list[Change], list[Change]]:
+    """(changes that undo the job, clusters whose tags moved on since and are left alone)."""
+    done = list(job.items.filter(status=TagJobItem.Status.DONE))
+    now = current_tags([item.cluster_id for item in done])
+    changes, skipped = [], []
+    for item in done:
+        change = Change(item.dealership_id, item.cluster_id, item.new_tags, item.old_tags)
+        held = now.get(item.cluster_id)
+        (changes if held and held[1] == item.new_tags else skipped).append(change)
+    return changes, skipped
+
+
+class _Stop(threading.Event):
+    error: str = ""
+
+
+@task()
+def run_tag_job(job_id: int) -> dict:
+    """The background task: runs (or resumes) one tag job to its end or to a stop."""
+    job = tag_job_run(job_id)
+    return {"status": job.status, "done": job.done_count, "failed": job.failed_count}
+
+
+def tag_job_run(job_id: int, *, concurrency: int | None = None) -> TagJob:
+    claimed = TagJob.objects.filter(pk=job_id, status=TagJob.Status.QUEUED).update(
+        status=TagJob.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    job = TagJob.objects.select_related("created_by").get(pk=job_id)
+    if not claimed:
+        logger.info("Tag job %s is %s; nothing to run", job_id, job.status)
+        return job
+    pending = list(
+        job.items.filter(
+            status__in=[TagJobItem.Status.PENDING, TagJobItem.Status.FAILED]
+        ).values_list("id", flat=True)
+    )
+    dealerships = {d.id: d for d in Dealership.objects.all()}
+    stop = _Stop()
+    workers = max(1, concurrency or settings.TAG_JOB_CONCURRENCY)
+    run_one = partial(_run_item, job, dealerships, stop)
+    if workers == 1:
+        for item_id in pending:
+            run_one(item_id, close_connection=False)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"tagjob{job_id}") as pool:
+            list(pool.map(run_one, pending))
+    return _finish(job, stopped_by=stop.error if stop.is_set() else None)
+
+
+def _run_item(job: TagJob, dealerships: dict, stop, item_id: int, close_connection=True) -> None:
+    try:
+        if stop.is_set():
+            return
+        _send_item(job, dealerships, stop, TagJobItem.objects.get(pk=item_id))
+    except Exception:
+        logger.exception("Tag job %s: item %s failed unexpectedly", job.id, item_id)
+        _mark(item_id, job, TagJobItem.Status.FAILED, "An unexpected error stopped this change.")
+    finally:
+        if close_connection:
+            connection.close()  # each worker thread has its own connection
+
+
+def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
+    if item.status == TagJobItem.Status.DONE:
+        return
+    held = current_tags([item.cluster_id]).get(item.cluster_id)
+    if held is None:
+        _mark(item.id, job, TagJobItem.Status.FAILED, NOT_IN_MIRROR)
+        return
+    if held[1] == item.new_tags:
+        # Already applied (say the process died between the PUT and marking it done).
+        _mark(item.id, job, TagJobItem.Status.DONE, "")
+        return
+    if held[1] != item.old_tags:
+        _mark(item.id, job, TagJobItem.Status.SKIPPED, CHANGED_SINCE_PLANNED)
+        return
+    TagJobItem.objects.filter(pk=item.pk).update(attempts=item.attempts + 1)
+    try:
+        cluster_update(
+            user=job.created_by,
+            dealership=dealerships[item.dealership_id],
+            cluster=LeadCluster.objects.get(pk=item.cluster_id),
+            base={"tags": item.old_tags},
+            body={"tags": item.new_tags},
+            action=AuditEntry.Action.TAG_CHANGE,
+            job_id=job.id,
+            retry_seconds=settings.DEALERSTUDIO_JOB_RETRY_SECONDS,
+        )
+    except errors.DealerStudioError as error:
+        _mark(item.id, job, TagJobItem.Status.FAILED, error.message)
+        if isinstance(error, STOPPING_ERRORS) and not stop.is_set():
+            stop.error = error.message
+            stop.set()
+        return
+    _mark(item.id, job, TagJobItem.Status.DONE, "")
+
+
+def _mark(item_id: int, job: TagJob, status: str, error: str) -> None:
+    with transaction.atomic():
+        TagJobItem.objects.filter(pk=item_id).update(
+            status=status, error=error, finished_at=timezone.now()
+        )
+        _recount(job.id, heartbeat=True)
+
+
+def _recount(job_id: int, *, heartbeat: bool = False) -> dict:
+    counts = dict(
+        TagJobItem.objects.filter(job_id=job_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    fields = {
+        "done_count": counts.get(TagJobItem.Status.DONE, 0),
+        "failed_count": counts.get(TagJobItem.Status.FAILED, 0),
+        "skipped_count": counts.get(TagJobItem.Status.SKIPPED, 0),
+    }
+    if heartbeat:
+        fields["heartbeat_at"] = timezone.now()
+    TagJob.objects.filter(pk=job_id).update(**fields)
+    return counts
+
+
+def _finish(job: TagJob, stopped_by: str | None = None) -> TagJob:
+    with transaction.atomic():
+        counts = _recount(job.id)
+        unfinished = counts.get(TagJobItem.Status.PENDING, 0) + counts.get(
+            TagJobItem.Status.FAILED, 0
+        )
+        if stopped_by:
+            last_error = STOPPED_BECAUSE.format(error=stopped_by)
+        elif unfinished:
+            failed = counts.get(TagJobItem.Status.FAILED, 0)
+            last_error = FAILED_ITEMS.format(count=failed, s="" if failed == 1 else "s")
+        else:
+            last_error = ""
+        status = TagJob.Status.STOPPED if unfinished else TagJob.Status.DONE
+        TagJob.objects.filter(pk=job.pk).update(
+            status=status, last_error=last_error, finished_at=timezone.now()
+        )
+        entry = (
+            AuditEntry.objects.filter(action=AuditEntry.Action.TAG_JOB, job_id=job.id)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if entry is not None and entry.outcome == AuditEntry.Outcome.PENDING:
+            failure = errors.DealerStudioError(last_error) if unfinished else None
+            audit_finish(entry, error=failure)
+    job.refresh_from_db()
+    return job

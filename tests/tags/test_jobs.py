@@ -1,0 +1,158 @@
+"""Tag jobs against the sandbox: one PUT per cluster, resumption after a fault, revert, worker."""
+
+import pytest
+from django.core.management import call_command
+
+from dealeradmin.audit.models import AuditEntry
+from dealeradmin.clusters.ingest import set_cluster_tags
+from dealeradmin.clusters.models import LeadCluster
+from dealeradmin.tags.models import TagAlias, TagJob, TagJobItem
+from dealeradmin.tags.plans import current_tags
+from tests.conftest import BRISBANE
+
+from .conftest import BRISBANE_ID, HIGH_QUALITY, merge_data, puts_by_cluster, run_latest_job
+
+pytestmark = pytest.mark.usefixtures("transactional_db")
+
+
+def _start_merge(admin_client, tags, target="High Quality Lead") -> TagJob:
+    preview = admin_client.get("/tags/merge/", merge_data(tags, target))
+    total = preview.context["preview"].total
+    response = admin_client.post("/tags/merge/", merge_data(tags, target, total))
+    job = TagJob.objects.latest("id")
+    assert response.status_code == 302
+    assert response["Location"] == f"/tags/jobs/{job.id}/"
+    return job
+
+
+def test_a_merge_sends_exactly_one_put_per_affected_cluster_with_only_tags(
+    admin_client, sandbox, high_quality_tags
+):
+    job = _start_merge(admin_client, high_quality_tags)
+    assert job.total > 50
+    job = run_latest_job()
+
+    assert job.status == TagJob.Status.DONE
+    assert job.done_count == job.total
+    puts = puts_by_cluster(sandbox, status=None)
+    items = {item.cluster_id: item for item in job.items.all()}
+    assert set(puts) == set(items)
+    for cluster_id, requests in puts.items():
+        assert len(requests) == 1
+        assert requests[0]["path"] == f"/api/v1/dealerships/{BRISBANE}/lead_clusters/{cluster_id}"
+        assert requests[0]["body"] == {"lead_cluster": {"tags": items[cluster_id].new_tags}}
+        assert "High Quality Lead" in items[cluster_id].new_tags
+        assert not set(items[cluster_id].new_tags) & (set(HIGH_QUALITY) - {"High Quality Lead"})
+    now = current_tags(list(items))
+    assert all(now[cid][1] == items[cid].new_tags for cid in items)
+
+
+def test_a_merge_records_the_merged_away_spellings_as_aliases(
+    admin_client, sandbox, high_quality_tags
+):
+    _start_merge(admin_client, high_quality_tags)
+    aliases = TagAlias.objects.filter(dealership_id=BRISBANE_ID)
+    # All three spellings share one key, so one alias covers every way of typing them.
+    assert list(aliases.values_list("alias_key", "canonical")) == [
+        ("high quality lead", "High Quality Lead")
+    ]
+
+
+def test_every_job_and_every_change_is_in_the_audit_log_with_who_started_it(
+    admin_client, admin_user, sandbox, high_quality_tags
+):
+    job = _start_merge(admin_client, high_quality_tags)
+    job = run_latest_job()
+    entries = AuditEntry.objects.filter(job_id=job.id)
+    started = entries.get(action=AuditEntry.Action.TAG_JOB)
+    assert started.actor == admin_user
+    assert started.outcome == AuditEntry.Outcome.SUCCEEDED
+    changes = entries.filter(action=AuditEntry.Action.TAG_CHANGE)
+    assert changes.count() == job.total
+    assert set(changes.values_list("actor_id", flat=True)) == {admin_user.id}
+    assert set(changes.values_list("outcome", flat=True)) == {AuditEntry.Outcome.SUCCEEDED}
+
+
+def test_a_fault_halfway_stops_the_job_and_resuming_never_puts_a_done_cluster_twice(
+    admin_client, sandbox, high_quality_tags
+):
+    job = _start_merge(admin_client, high_quality_tags)
+    items = list(job.items.order_by("id"))
+    broken = items[len(items) // 2].cluster_id
+    sandbox.inject_fault(
+        method="PUT", path=f"/api/v1/dealerships/*/lead_clusters/{broken}", status=503, times=0
+    )
+
+    job = run_latest_job()
+    assert job.status == TagJob.Status.STOPPED
+    assert job.resumable
+    assert job.items.get(cluster_id=broken).status == TagJobItem.Status.FAILED
+    done_first = set(
+        job.items.filter(status=TagJobItem.Status.DONE).values_list("cluster_id", flat=True)
+    )
+    assert 0 < len(done_first) < job.total
+    assert job.items.filter(status=TagJobItem.Status.PENDING).exists()
+    page = admin_client.get(f"/tags/jobs/{job.id}/").content.decode()
+    assert "Resume" in page and "HTTP 503" in page
+
+    sandbox.clear_faults()
+    response = admin_client.post(f"/tags/jobs/{job.id}/resume/")
+    assert response.status_code == 302
+    job = run_latest_job()
+
+    assert job.status == TagJob.Status.DONE
+    assert job.done_count == job.total
+    succeeded = puts_by_cluster(sandbox, status=200)
+    assert set(succeeded) == {item.cluster_id for item in items}
+    assert all(len(requests) == 1 for requests in succeeded.values())
+    every_put = puts_by_cluster(sandbox, status=None)
+    for cluster_id in done_first:
+        assert len(every_put[cluster_id]) == 1
+    assert job.items.get(cluster_id=broken).attempts == 2
+
+
+def test_a_finished_job_is_reverted_except_where_tags_moved_on(
+    admin_client, sandbox, high_quality_tags
+):
+    job = _start_merge(admin_client, high_quality_tags)
+    job = run_latest_job()
+    items = list(job.items.order_by("id"))
+    moved_on = LeadCluster.objects.get(pk=items[0].cluster_id)
+    set_cluster_tags(moved_on, [*items[0].new_tags, "Edited since"])
+
+    preview = admin_client.get(f"/tags/jobs/{job.id}/revert/")
+    assert preview.context["preview"].total == len(items) - 1
+    assert [c.cluster_id for c in preview.context["skipped"]] == [moved_on.id]
+    before = len(sandbox.requests(method="PUT"))
+    response = admin_client.post(f"/tags/jobs/{job.id}/revert/")
+    revert = TagJob.objects.latest("id")
+    assert response["Location"] == f"/tags/jobs/{revert.id}/"
+    assert revert.reverted_job == job
+    assert revert.skipped_count == 1
+    revert = run_latest_job()
+
+    assert revert.status == TagJob.Status.DONE
+    puts = sandbox.requests(method="PUT")[before:]
+    assert len(puts) == len(items) - 1
+    old = {item.cluster_id: item.old_tags for item in items}
+    for request in puts:
+        cluster_id = int(request["path"].rsplit("/", 1)[1])
+        assert request["body"] == {"lead_cluster": {"tags": old[cluster_id]}}
+    assert not TagAlias.objects.filter(job=job).exists()
+    assert admin_client.get(f"/tags/jobs/{job.id}/revert/").status_code == 404
+
+
+def test_the_database_worker_runs_a_queued_job(admin_client, sandbox, high_quality_tags):
+    job = _start_merge(admin_client, high_quality_tags)
+    assert job.status == TagJob.Status.QUEUED
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    job.refresh_from_db()
+    assert job.status == TagJob.Status.DONE
+    assert len(puts_by_cluster(sandbox)) == job.total
+
+
+def test_a_stale_preview_is_not_run(admin_client, sandbox, high_quality_tags):
+    response = admin_client.post("/tags/merge/", merge_data(high_quality_tags, "HQ", 3))
+    assert response.status_code == 200
+    assert "changed since this preview" in response.content.decode()
+    assert not TagJob.objects.exists()
