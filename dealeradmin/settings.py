@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dealeradmin.overview",
     "dealeradmin.core",
     "dealeradmin.demo",
+    "dealeradmin.benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,5 @@ urlpatterns = [
     path("tags/", include("dealeradmin.tags.urls")),
     path("audit/", include("dealeradmin.audit.urls")),
     path("admin/", admin.site.urls),
+    path("", include("dealeradmin.core.urls")),
 ]

@@ -4,5 +4,6 @@ from . import views
 
 app_name = "audit"
 urlpatterns = [
-    path("", views.log, name="log"),
+    path("", views.audit_log, name="log"),
+    path("export.csv", views.audit_export, name="export"),
 ]

@@ -238,7 +238,7 @@ class DealerStudioClient:
                 raise errors.TimedOut(errors.TIMED_OUT) from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
                 # The connection dropped mid-request: it may have been applied.
-                raise errors.TimedOut(errors.TIMED_OUT) from None
+                raise errors.TimedOut(errors.CONNECTION_DROPPED) from None
             except httpx.HTTPError:
                 logger.exception("DealerStudio %s %s failed", method, path)
                 raise errors.ConnectionFailed(errors.CONNECTION_FAILED) from None
@@ -270,3 +270,20 @@ class DealerStudioClient:
             return False
         time.sleep(backoff)
         return True
+
+
+def ping(timeout: float = 2.0) -> int | None:
+    """GET {DEALERSTUDIO_API_URL}/ without a token: the HTTP status of any answer, or None
+    when nothing answered in `timeout` seconds. For /healthz; never raises."""
+    started = time.perf_counter()
+    status: int | None = None
+    try:
+        response = _http().get(settings.DEALERSTUDIO_API_URL.rstrip("/") + "/", timeout=timeout)
+        status = response.status_code
+    except httpx.HTTPError:
+        status = None
+    finally:
+        calls = upstream_calls.get()
+        if calls is not None:
+            calls.append(UpstreamCall("GET", "/", status, (time.perf_counter() - started) * 1000))
+    return status

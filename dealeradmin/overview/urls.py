@@ -4,5 +4,5 @@ from . import views
 
 app_name = "overview"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.overview_home, name="home"),
 ]
