@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
 from dealeradmin.dealerstudio.payloads import build_update_body
+from dealeradmin.tags.aliases import ALIAS_OFFERED, canonical_names
 
 from .models import LeadCluster, LeadState, StatusOptionLabel
 
@@ -123,6 +124,15 @@ class ClusterEditForm(forms.Form):
                 tags.append(tag)
         if len(tags) > MAX_TAGS:
             raise forms.ValidationError(f"A cluster can have at most {MAX_TAGS} tags.")
+        # A newly typed spelling an admin merged away: offer the tag it became.
+        offered = canonical_names(self.dealership.id, [t for t in tags if t not in existing])
+        if offered:
+            self.data = self.data.copy()
+            replaced = list(dict.fromkeys(offered.get(t, t) for t in tags))
+            self.data[self.add_prefix("tags")] = "\n".join(replaced)
+            raise forms.ValidationError(
+                [ALIAS_OFFERED.format(alias=a, canonical=c) for a, c in offered.items()]
+            )
         return tags
 
     def clean_car_ids(self) -> list[int]:
