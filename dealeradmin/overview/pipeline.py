@@ -182,7 +182,12 @@ def pipeline_for(clusters: QuerySet, dealerships: list[Dealership]) -> Pipeline:
     oldest = waiting[0].last_lead_created_at if waiting else None
     for cluster in waiting:
         cluster.dealership = by_id.get(cluster.dealership_id)
-        cluster.waited = timesince(cluster.last_lead_created_at, now, depth=1)
+        waited = now - cluster.last_lead_created_at
+        cluster.waited = (
+            f"{waited.days} day{'s' if waited.days != 1 else ''}"
+            if waited.days
+            else timesince(cluster.last_lead_created_at, now, depth=1)
+        )
         cluster.pct = percent(
             int((now - cluster.last_lead_created_at).total_seconds()),
             int((now - oldest).total_seconds()),
