@@ -43,13 +43,43 @@ chromium:
 demo: install
 	DEMO_PASSWORD=$(DEMO_PASSWORD) $(PY) manage.py rundemo
 
+# Production-style: gunicorn, DEBUG off, hashed and compressed static files, JSON logs.
+# Settings are checked first (a missing or malformed key stops here with one clear line).
+# Override e.g. `make serve BIND=0.0.0.0:8000 WORKERS=4 DATABASE_URL=postgres://…`.
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 3
+THREADS ?= 4
+SERVE_ENV = DEBUG=false STATIC_MANIFEST=true LOG_FORMAT=$${LOG_FORMAT:-json}
+serve: $(VENV)/.installed node_modules/.installed
+	$(SERVE_ENV) $(PY) -m dealeradmin.core.preflight
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) exec $(VENV)/bin/gunicorn dealeradmin.wsgi --bind $(BIND) \
+	  --workers $(WORKERS) --threads $(THREADS) --timeout 30 --graceful-timeout 20 \
+	  --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
 ## Test --------------------------------------------------------------------------------------
 
+# DATABASE_URL from the environment picks the database (SQLite when unset).
 test: install chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/dealeradmin
+# The same suite on PostgreSQL (pytest-django creates and drops test_dealeradmin).
+test-postgres:
+	DATABASE_URL=$(POSTGRES_URL) $(MAKE) test
+
 lint: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+## Benchmark ---------------------------------------------------------------------------------
+
+# A throwaway mirror of SIZE clusters, every page against its same-run baseline; appends the
+# table to benchmarks/RESULTS.md. On PostgreSQL: BENCH_DATABASE_URL=postgres://user@host:5432/x
+# (its dealeradmin_bench database is created and dropped; never your own database).
+SIZE ?= 10000
+bench: install
+	$(PY) manage.py benchmark --clusters $(SIZE) $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
