@@ -57,3 +57,11 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, db):
     response = client.get("/tags/merge/")
     assert response.status_code == 302
     assert "/login" in response["Location"] or "sign" in response["Location"]
+
+
+def test_the_lead_list_offers_tagging_its_clusters_to_admins_only(
+    admin_client, manager_client, mirror
+):
+    link = "/tags/bulk/?state=new"
+    assert link in admin_client.get("/leads/", {"state": "new"}).content.decode()
+    assert "/tags/bulk/" not in manager_client.get("/leads/", {"state": "new"}).content.decode()
