@@ -1,5 +1,7 @@
 """The lead cluster list and the edit page."""
 
+import json
+
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
@@ -187,6 +189,8 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
                 messages.warning(request, CLASH)
                 data["base"] = signing.dumps(current, salt=BASE_SALT, compress=True)
             elif not body:
+                if request.htmx:
+                    return _saved_in_panel(cluster.id, NOTHING_CHANGED, "info")
                 messages.info(request, NOTHING_CHANGED)
                 return redirect(_back_url(request))
             else:
@@ -204,9 +208,10 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
                     car_rows_changes(base["cars"], submitted["cars"], origins)
                     _show_upstream_error(form, cars, error, origins)
                 else:
-                    messages.success(
-                        request, SAVED.format(id=cluster.id, name=cluster.contact_name or "no name")
-                    )
+                    saved = SAVED.format(id=cluster.id, name=cluster.contact_name or "no name")
+                    if request.htmx:
+                        return _saved_in_panel(cluster.id, saved, "success")
+                    messages.success(request, saved)
                     return redirect(_back_url(request))
         elif not upstream_error:
             messages.error(request, FIX_ERRORS)
@@ -233,7 +238,18 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         .order_by("name")[:500],
         "history": AuditEntry.objects.filter(cluster_id=cluster.id)[:20],
     }
-    return render(request, "clusters/edit.html", context)
+    # The board opens this form in a side panel (htmx) and only wants the form back.
+    template = "clusters/edit.html#edit-panel" if request.htmx else "clusters/edit.html"
+    return render(request, template, context)
+
+
+def _saved_in_panel(cluster_id: int, text: str, level: str) -> HttpResponse:
+    """For the board's side panel: no page to go back to, so say it and let the board catch up."""
+    response = HttpResponse(status=204)
+    response["HX-Trigger"] = json.dumps(
+        {"clusterSaved": {"id": cluster_id}, "showMessage": {"text": text, "level": level}}
+    )
+    return response
 
 
 def _field_label(form, name: str) -> str:
