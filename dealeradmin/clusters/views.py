@@ -159,6 +159,39 @@ def _car_row_field(name: str) -> tuple[int, str] | None:
     return (int(index), field) if index.isdigit() else None
 
 
+def _rebased(base: dict, current: dict, body: dict) -> dict:
+    """What the next save of a clashing form is compared with: the newest values of the fields
+    this save changes (so the person's choice settles the clash) and, for every other field,
+    the values the form was opened with, which it still shows, so they are not sent back over
+    someone else's newer ones."""
+    changed = {"cars" if name == "car_lead_clusters_attributes" else name for name in body}
+    return {
+        name: current[name] if name in changed else base.get(name, value)
+        for name, value in current.items()
+    }
+
+
+def _shown(form, name: str, value) -> str:
+    """A value as the person knows it: names rather than ids."""
+    if value in (None, "", []):
+        return ""
+    if name == "approved":
+        return "Yes" if value else "No"
+    if name == "tags":
+        return ", ".join(value)
+    if name == "car_ids":
+        return ", ".join(str(car) for car in value)
+    if name == "cars":
+        return "; ".join(
+            f"car {row['car_id']}" + (f" ({row['year']})" if row.get("year") else "")
+            for row in value
+            if not row.get("_destroy")
+        )
+    field = form.fields.get(name)
+    choices = dict(getattr(field, "choices", None) or [])
+    return str(choices.get(value, value))
+
+
 def _clashes(base: dict, current: dict, body: dict) -> list[str]:
     """Fields this save would change that someone else changed since the form was opened."""
     fields = ["cars" if name == "car_lead_clusters_attributes" else name for name in body]
@@ -171,7 +204,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
     cluster = _cluster_with_relations(cluster)
     current = editable_values(cluster)
     upstream_error = None
-    clashes: list[str] = []
+    clash_rows: list[dict] = []
     if request.method == "POST":
         data = request.POST.copy()
         form = ClusterEditForm(data, dealership=dealership, cluster=cluster, base=current)
@@ -187,7 +220,17 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
             clashes = _clashes(base, current, body)
             if clashes:
                 messages.warning(request, CLASH)
-                data["base"] = signing.dumps(current, salt=BASE_SALT, compress=True)
+                clash_rows = [
+                    {
+                        "name": name,
+                        "label": _field_label(form, name),
+                        "theirs": _shown(form, name, current[name]),
+                        "mine": _shown(form, name, submitted[name]),
+                    }
+                    for name in clashes
+                ]
+                rebased = _rebased(base, current, body)
+                data["base"] = signing.dumps(rebased, salt=BASE_SALT, compress=True)
             elif not body:
                 if request.htmx:
                     return _saved_in_panel(cluster.id, NOTHING_CHANGED, "info")
@@ -226,10 +269,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "cars": cars,
         "upstream_error": upstream_error,
         "token_invalid": isinstance(upstream_error, errors.TokenInvalid),
-        "clashes": [
-            {"name": name, "label": _field_label(form, name), "theirs": current[name]}
-            for name in clashes
-        ],
+        "clashes": clash_rows,
         "back_query": request.GET.get("back") or request.POST.get("back") or "",
         "back_url": _back_url(request),
         "status_options": StatusOptionLabel.objects.filter(dealership_id=dealership.id),

@@ -35,8 +35,10 @@ def _authentic(request: HttpRequest) -> bool:
 def lead_cluster_webhook(request: HttpRequest) -> JsonResponse:
     if not _authentic(request):
         return JsonResponse({"error": "unauthorized"}, status=401)
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > settings.WEBHOOK_MAX_BODY_BYTES:
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit():
+        return JsonResponse({"error": "bad Content-Length"}, status=400)
+    if int(length) > settings.WEBHOOK_MAX_BODY_BYTES:
         return JsonResponse({"error": "payload too large"}, status=413)
     body = request.body
     if len(body) > settings.WEBHOOK_MAX_BODY_BYTES:
@@ -44,7 +46,8 @@ def lead_cluster_webhook(request: HttpRequest) -> JsonResponse:
     try:
         payload = json.loads(body)
         result = ingest_payload(payload)
-    except (ValueError, PayloadInvalid) as exc:
+    except (ValueError, RecursionError, PayloadInvalid) as exc:
+        # RecursionError: absurdly deep nesting is not a payload either.
         message = str(exc) if isinstance(exc, PayloadInvalid) else "the body is not JSON"
         logger.info("Rejected a lead cluster webhook: %s", message)
         return JsonResponse({"error": message}, status=400)

@@ -21,6 +21,10 @@ TIMED_OUT = (
     "DealerStudio did not answer in time. The change may or may not have been saved; "
     "check the cluster in a minute before trying again."
 )
+CONNECTION_DROPPED = (
+    "The connection to DealerStudio broke before it answered. The change may or may not have "
+    "been saved; check the cluster in a minute before trying again."
+)
 CONNECT_TIMED_OUT = (
     "DealerStudio could not be reached in time. Nothing was sent; try again shortly."
 )

@@ -1,0 +1,410 @@
+"""The edit page against the sandbox: every upstream failure has its own words and keeps what
+the person typed, retries happen only where repeating cannot duplicate anything, every attempt is
+in the audit log before it goes out, and nobody's change is silently overwritten."""
+
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from dealeradmin.audit.models import AuditEntry
+from dealeradmin.clusters import forms as cluster_forms
+from dealeradmin.clusters import views
+from dealeradmin.clusters.models import LeadCluster
+from dealeradmin.dealerstudio import errors
+from dealeradmin.dealerstudio.client import DealerStudioClient
+from tests.clusters.helpers import add_car_row, edit_url, form_values, open_edit
+from tests.conftest import BRISBANE
+
+PUT_PATH = "/api/v1/dealerships/*/lead_clusters/*"
+pytestmark = pytest.mark.usefixtures("committed_mirror")
+
+
+@pytest.fixture(autouse=True)
+def _short_retries(settings):
+    settings.DEALERSTUDIO_INTERACTIVE_RETRY_SECONDS = 0.5
+
+
+@pytest.fixture
+def cluster(manager) -> LeadCluster:
+    """A Brisbane cluster with an assignee and two cars of interest."""
+    for cluster in LeadCluster.objects.filter(dealership_id=101, assignee_id__isnull=False):
+        if cluster.cars.count() >= 2 and cluster.lead_state == "new":
+            return cluster
+    raise AssertionError("the seed has no such cluster")
+
+
+def _typed(client, cluster, *, add_row: bool = True) -> dict:
+    """The form as opened, with a changed state, changed tags and (by default) a new car row."""
+    data = open_edit(client, cluster, BRISBANE)
+    data["lead_state"] = "contacted"
+    data["tags"] = "Typed tag\nAnother <b>typed</b> tag"
+    if add_row:
+        add_car_row(data, car_id=990001, family_id=11, manufacturer_id=1, year=2024, colour="Red")
+    return data
+
+
+def _kept(response, sent: dict) -> None:
+    """The re-rendered form holds everything the person typed."""
+    assert response.status_code == 200
+    shown = form_values(response.content.decode())
+    for name, value in sent.items():
+        if name not in ("csrfmiddlewaretoken", "base"):
+            assert shown.get(name) == value, name
+
+
+def _puts(sandbox) -> list[dict]:
+    return sandbox.requests(method="PUT")
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+FAILURES = {
+    "401": ({"status": 401}, errors.TOKEN_INVALID),
+    "403": ({"status": 403}, errors.ACCESS_DENIED),
+    "404": ({"status": 404}, errors.NOT_FOUND),
+    "429-seconds": (
+        {"status": 429, "headers": {"Retry-After": "30"}},
+        errors.RATE_LIMITED.format(when="in 30 seconds"),
+    ),
+    "429-minutes": (
+        {"status": 429, "headers": {"Retry-After": "300"}},
+        errors.RATE_LIMITED.format(when="in about 5 minutes"),
+    ),
+    "500": ({"status": 500}, errors.UNAVAILABLE.format(status=500)),
+    "502": ({"status": 502}, errors.UNAVAILABLE.format(status=502)),
+    "503": ({"status": 503}, errors.UNAVAILABLE.format(status=503)),
+    "504": ({"status": 504}, errors.UNAVAILABLE.format(status=504)),
+    "500-html": (
+        {"status": 500, "body": "<html><h1>Oops</h1></html>", "content_type": "text/html"},
+        errors.UNAVAILABLE.format(status=500),
+    ),
+    "503-empty": ({"status": 503, "body": ""}, errors.UNAVAILABLE.format(status=503)),
+    "422-empty": ({"status": 422, "body": ""}, errors.REJECTED),
+    "418": ({"status": 418, "body": ""}, errors.UNEXPECTED.format(status=418)),
+    "200-html": (
+        {"status": 200, "body": "<html>Maintenance</html>", "content_type": "text/html"},
+        errors.MALFORMED.format(status=200),
+    ),
+    "200-not-json": (
+        {"status": 200, "body": "OK", "content_type": "text/plain"},
+        errors.MALFORMED.format(status=200),
+    ),
+    "dropped": ({"status": "drop"}, errors.CONNECTION_DROPPED),
+}
+
+
+@pytest.mark.parametrize("name", FAILURES)
+def test_each_upstream_failure_has_its_own_message_and_keeps_what_was_typed(
+    manager_client, sandbox, cluster, name
+):
+    fault, message = FAILURES[name]
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, times=0, **fault)
+    data = _typed(manager_client, cluster)
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    _kept(response, data)
+    assert response.context["upstream_error"].message == message
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert len(_puts(sandbox)) == 1  # adds a car row: never repeated
+    entry = AuditEntry.objects.get(cluster_id=cluster.id)
+    assert entry.outcome == AuditEntry.Outcome.FAILED
+    assert entry.outcome_detail == message
+
+
+def test_every_failure_message_is_different():
+    messages = [message for _, message in FAILURES.values()]
+    messages += [errors.CONNECTION_FAILED, errors.TIMED_OUT, errors.CONNECT_TIMED_OUT]
+    distinct = {m for m in messages}
+    # 500/502/503/504 share their words but name the status; 500-html, 503-empty and the
+    # second 200 repeat an earlier case on purpose.
+    assert len(distinct) == len(messages) - 3
+
+
+def test_a_401_links_to_the_token_page(manager_client, sandbox, cluster):
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=401)
+    response = manager_client.post(edit_url(cluster, BRISBANE), _typed(manager_client, cluster))
+    assert 'href="/settings/token/"' in response.content.decode()
+    assert "Update your API token" in response.content.decode()
+
+
+def test_connection_refused_says_nothing_was_sent_and_keeps_the_form(
+    manager_client, sandbox, cluster, settings
+):
+    data = _typed(manager_client, cluster)
+    settings.DEALERSTUDIO_API_URL = f"http://127.0.0.1:{_closed_port()}"
+    started = time.monotonic()
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    _kept(response, data)
+    assert response.context["upstream_error"].message == errors.CONNECTION_FAILED
+    # connect errors are retried (nothing left), but only within the interactive budget
+    assert time.monotonic() - started < 0.5 + 1.0
+
+
+def test_a_read_timeout_says_the_outcome_is_unknown_and_keeps_the_form(
+    manager_client, sandbox, cluster, settings
+):
+    settings.DEALERSTUDIO_READ_TIMEOUT = 0.3
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, delay_ms=1500)
+    data = _typed(manager_client, cluster, add_row=False)
+    started = time.monotonic()
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    assert time.monotonic() - started < 1.2  # gave up at the read timeout
+    _kept(response, data)
+    assert response.context["upstream_error"].message == errors.TIMED_OUT
+    _wait_for_puts(sandbox, 1)  # the held PUT must not land in the next test's log
+
+
+def _wait_for_puts(sandbox, count: int, timeout: float = 5.0) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while len(puts := _puts(sandbox)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return puts
+
+
+def test_a_rejection_puts_each_reason_on_the_field_or_car_row_it_names(
+    manager_client, sandbox, cluster
+):
+    body = (
+        '{"errors": {"lead_state": ["is not included in the list"],'
+        ' "car_lead_clusters_attributes[0].year": ["must be between 1900 and 2027"],'
+        ' "widget": ["is odd"], "base": ["Cluster is locked"]}}'
+    )
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=422, body=body)
+    data = _typed(manager_client, cluster)  # the new car is form row 2, body row 0
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    _kept(response, data)
+    form, cars = response.context["form"], response.context["cars"]
+    assert form.errors["lead_state"] == ["is not included in the list"]
+    assert cars.forms[2].errors["year"] == ["must be between 1900 and 2027"]
+    assert not cars.forms[0].errors and not cars.forms[1].errors
+    assert form.non_field_errors() == ["Cluster is locked", "widget: is odd"]
+    html = response.content.decode()
+    assert "is not included in the list" in html and "Cluster is locked" in html
+
+
+def test_a_503_once_on_a_tags_only_change_is_retried_and_saved(manager_client, sandbox, cluster):
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=503, times=1)
+    data = _typed(manager_client, cluster, add_row=False)
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    assert response.status_code == 302
+    assert [r["status"] for r in _puts(sandbox)] == [503, 200]
+    assert AuditEntry.objects.get(cluster_id=cluster.id).outcome == AuditEntry.Outcome.SUCCEEDED
+
+
+def test_a_429_with_a_short_retry_after_is_retried_when_safe(manager_client, sandbox, cluster):
+    sandbox.inject_fault(
+        method="PUT", path=PUT_PATH, status=429, headers={"Retry-After": "0"}, times=1
+    )
+    data = _typed(manager_client, cluster, add_row=False)
+    assert manager_client.post(edit_url(cluster, BRISBANE), data).status_code == 302
+    assert [r["status"] for r in _puts(sandbox)] == [429, 200]
+
+
+def test_a_503_once_with_an_added_car_row_is_not_repeated(manager_client, sandbox, cluster):
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=503, times=1)
+    data = _typed(manager_client, cluster)
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    assert response.status_code == 200
+    assert response.context["upstream_error"].message == errors.UNAVAILABLE.format(status=503)
+    assert [r["status"] for r in _puts(sandbox)] == [503]
+
+
+@pytest.mark.parametrize("status", [500, 400])
+def test_statuses_that_may_have_applied_are_never_repeated(
+    manager_client, sandbox, cluster, status
+):
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=status, times=1)
+    manager_client.post(edit_url(cluster, BRISBANE), _typed(manager_client, cluster, add_row=False))
+    assert len(_puts(sandbox)) == 1
+
+
+def test_retrying_stops_within_the_interactive_budget(manager_client, sandbox, cluster):
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=503, times=0)
+    data = _typed(manager_client, cluster, add_row=False)
+    started = time.monotonic()
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    assert time.monotonic() - started < 0.5 + 0.5
+    assert response.status_code == 200
+    assert 2 <= len(_puts(sandbox)) <= 3
+
+
+def test_a_dropped_connection_is_never_repeated_even_on_a_repeatable_change(
+    manager_client, sandbox, cluster
+):
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status="drop", times=1)
+    response = manager_client.post(
+        edit_url(cluster, BRISBANE), _typed(manager_client, cluster, add_row=False)
+    )
+    assert response.context["upstream_error"].message == errors.CONNECTION_DROPPED
+    assert len(_puts(sandbox)) == 1
+
+
+def test_a_process_dying_mid_call_mocked_leaves_an_entry_shown_as_outcome_unknown(
+    manager_client, sandbox, cluster, monkeypatch
+):
+    """Mocks the client to die (SystemExit, as a killed worker would) in the middle of the call."""
+
+    def die(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(DealerStudioClient, "update_lead_cluster", die)
+    with pytest.raises(SystemExit):
+        manager_client.post(edit_url(cluster, BRISBANE), _typed(manager_client, cluster))
+    entry = AuditEntry.objects.get(cluster_id=cluster.id)
+    assert entry.outcome == AuditEntry.Outcome.PENDING
+    monkeypatch.undo()
+
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    assert "has an unknown outcome" not in page  # still within the two minutes
+    AuditEntry.objects.filter(pk=entry.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    assert "has an unknown outcome" in page
+    assert "Outcome unknown" in page
+
+
+def test_a_blank_assignee_is_never_sent(manager_client, sandbox, manager):
+    unassigned = LeadCluster.objects.filter(dealership_id=101, assignee_id__isnull=True).first()
+    data = open_edit(manager_client, unassigned, BRISBANE)
+    assert data["user_id"] == ""
+    data["lead_state"] = "lost" if unassigned.lead_state != "lost" else "new"
+    assert manager_client.post(edit_url(unassigned, BRISBANE), data).status_code == 302
+    (put,) = _puts(sandbox)
+    assert "user_id" not in put["body"]["lead_cluster"]
+
+
+def test_blanking_an_assignee_is_refused_before_anything_is_sent(manager_client, sandbox, cluster):
+    data = open_edit(manager_client, cluster, BRISBANE)
+    data["user_id"] = ""
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    assert response.context["form"].errors["user_id"] == [cluster_forms.NO_UNASSIGN]
+    assert not _puts(sandbox)
+
+
+# Concurrent edits: `manager` opened the form; `admin_client` (another person) saved meanwhile.
+
+
+def _other_person_saves(admin_client, cluster, **changes) -> None:
+    data = open_edit(admin_client, cluster, BRISBANE)
+    data.update(changes)
+    assert admin_client.post(edit_url(cluster, BRISBANE), data).status_code == 302
+
+
+def test_a_clash_on_the_same_field_is_shown_side_by_side_and_nothing_is_sent(
+    manager_client, admin_client, sandbox, cluster
+):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, lead_state="lost")
+    mine["lead_state"] = "converted"
+    response = manager_client.post(edit_url(cluster, BRISBANE), mine)
+    assert response.status_code == 200
+    assert len(_puts(sandbox)) == 1  # only the other person's
+    clashes = response.context["clashes"]
+    assert [c["name"] for c in clashes] == ["lead_state"]
+    html = response.content.decode()
+    assert views.CLASH.replace("'", "&#x27;") in html
+    clash_row = html.split('name="clash_lead_state"', 1)[1]
+    assert "Lost" in clash_row.split("</tr>")[0]  # theirs
+    assert "Converted" in clash_row.split("</tr>")[0]  # yours
+    assert form_values(html)["lead_state"] == "converted"  # what I typed is kept
+
+
+def test_choosing_mine_in_a_clash_sends_mine(manager_client, admin_client, sandbox, cluster):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, lead_state="lost")
+    mine["lead_state"] = "converted"
+    again = form_values(manager_client.post(edit_url(cluster, BRISBANE), mine).content.decode())
+    again["clash_lead_state"] = "mine"
+    assert manager_client.post(edit_url(cluster, BRISBANE), again).status_code == 302
+    assert _puts(sandbox)[-1]["body"] == {"lead_cluster": {"lead_state": "converted"}}
+
+
+def test_choosing_theirs_in_a_clash_keeps_theirs_and_sends_the_rest(
+    manager_client, admin_client, sandbox, cluster
+):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, lead_state="lost")
+    mine["lead_state"] = "converted"
+    mine["tags"] = "Mine only"
+    again = form_values(manager_client.post(edit_url(cluster, BRISBANE), mine).content.decode())
+    again["clash_lead_state"] = "theirs"
+    assert manager_client.post(edit_url(cluster, BRISBANE), again).status_code == 302
+    assert _puts(sandbox)[-1]["body"] == {"lead_cluster": {"tags": ["Mine only"]}}
+    assert LeadCluster.objects.get(pk=cluster.pk).lead_state == "lost"
+
+
+def test_settling_a_clash_never_overwrites_their_other_fields(
+    manager_client, admin_client, sandbox, cluster
+):
+    """They changed the state and the tags; I changed only the state. Keeping my state must not
+    send my stale view of the tags back."""
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, lead_state="lost", tags="Theirs")
+    mine["lead_state"] = "converted"
+    again = form_values(manager_client.post(edit_url(cluster, BRISBANE), mine).content.decode())
+    again["clash_lead_state"] = "mine"
+    assert manager_client.post(edit_url(cluster, BRISBANE), again).status_code == 302
+    assert _puts(sandbox)[-1]["body"] == {"lead_cluster": {"lead_state": "converted"}}
+    assert LeadCluster.objects.get(pk=cluster.pk).tag_names() == ["Theirs"]
+
+
+def test_a_change_to_a_field_nobody_else_touched_saves_without_asking(
+    manager_client, admin_client, sandbox, cluster
+):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, lead_state="lost")
+    mine["tags"] = "Only mine"
+    assert manager_client.post(edit_url(cluster, BRISBANE), mine).status_code == 302
+    assert _puts(sandbox)[-1]["body"] == {"lead_cluster": {"tags": ["Only mine"]}}
+    refreshed = LeadCluster.objects.get(pk=cluster.pk)
+    assert refreshed.lead_state == "lost" and refreshed.tag_names() == ["Only mine"]
+
+
+def test_a_webhook_changing_the_same_field_also_counts_as_a_clash(manager_client, sandbox, cluster):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    LeadCluster.objects.filter(pk=cluster.pk).update(lead_state="invalid")
+    mine["lead_state"] = "converted"
+    response = manager_client.post(edit_url(cluster, BRISBANE), mine)
+    assert [c["name"] for c in response.context["clashes"]] == ["lead_state"]
+    assert not _puts(sandbox)
+
+
+# Last in the file: a transactional test empties the committed mirror when it ends.
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_entry_is_written_before_the_put_leaves(manager, sandbox, cluster):
+    """The PUT is held for a second by the sandbox; meanwhile another thread (its own database
+    connection) already finds the pending audit entry, and the sandbox has not answered yet."""
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, delay_ms=1500)
+    client = Client()
+    client.force_login(manager)
+    data = _typed(client, cluster, add_row=False)
+    result = {}
+    saving = threading.Thread(
+        target=lambda: result.update(response=client.post(edit_url(cluster, BRISBANE), data))
+    )
+    saving.start()
+    deadline = time.monotonic() + 1.2
+    seen = None
+    while time.monotonic() < deadline and seen is None:
+        seen = AuditEntry.objects.filter(cluster_id=cluster.id).first()
+        time.sleep(0.02)
+    in_flight = not _puts(sandbox)  # the sandbox logs a request once it has answered it
+    saving.join()
+    assert seen is not None and seen.outcome == AuditEntry.Outcome.PENDING
+    assert seen.request_body == {
+        "lead_cluster": {
+            "lead_state": "contacted",
+            "tags": ["Typed tag", "Another <b>typed</b> tag"],
+        }
+    }
+    assert in_flight
+    assert result["response"].status_code == 302
+    seen.refresh_from_db()
+    assert seen.outcome == AuditEntry.Outcome.SUCCEEDED and seen.finished_at
