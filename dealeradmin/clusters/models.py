@@ -81,6 +81,14 @@ class LeadCluster(models.Model):
             models.Index(fields=["dealership_id", "assignee_id"]),
             models.Index(fields=["dealership_id", "location_id"]),
             models.Index(fields=["contact_name"]),
+            # The list's sort orders across all of a person's dealerships, and its commonest
+            # filter (a state) in its default order; migration 0003 adds a trigram index.
+            models.Index(fields=["-last_lead_created_at", "-id"], name="cluster_activity_idx"),
+            models.Index(fields=["-created", "-id"], name="cluster_created_idx"),
+            models.Index(
+                fields=["dealership_id", "lead_state", "-last_lead_created_at", "-id"],
+                name="cluster_state_activity_idx",
+            ),
         ]
 
     def __str__(self) -> str:
