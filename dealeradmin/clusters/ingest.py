@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -199,33 +200,40 @@ def ingest_payload(payload: object) -> IngestResult:
 
 def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
     # The row lock serialises concurrent deliveries of one cluster (PostgreSQL); SQLite
-    # serialises all writers anyway.
-    cluster = LeadCluster.objects.select_for_update().filter(pk=cluster_id).first()
-    if cluster is None:
-        cluster = LeadCluster(id=cluster_id, **parsed.fields)
-        cluster.save(force_insert=True)
+    # serialises all writers anyway. Only the columns the decision needs are read: the
+    # stored leads and events can be large.
+    held = (
+        LeadCluster.objects.select_for_update()
+        .filter(pk=cluster_id)
+        .values_list("modified", "written_by_us_at")
+        .first()
+    )
+    if held is None:
+        LeadCluster(id=cluster_id, **parsed.fields).save(force_insert=True)
         outcome = "created"
     else:
-        incoming, held = parsed.fields["modified"], cluster.modified
-        if held is not None and incoming < held:
+        incoming, (modified, written_by_us_at) = parsed.fields["modified"], held
+        if modified is not None and incoming < modified:
             return IngestResult(cluster_id, "stale")
-        if held is not None and incoming == held and cluster.written_by_us_at is None:
+        if modified is not None and incoming == modified and written_by_us_at is None:
             return IngestResult(cluster_id, "duplicate")
-        for name, value in parsed.fields.items():
-            setattr(cluster, name, value)
-        cluster.version += 1
-        cluster.written_by_us_at = None
-        cluster.save()
+        LeadCluster.objects.filter(pk=cluster_id).update(
+            **parsed.fields,
+            version=F("version") + 1,
+            written_by_us_at=None,
+            synced_at=timezone.now(),
+        )
         outcome = "updated"
+    dealership_id = parsed.fields["dealership_id"]
+    fresh = outcome == "created"  # a new cluster has no tags or cars to compare or remove
     if parsed.tags is not None:
-        set_cluster_tags(cluster, parsed.tags)
+        _replace_tags(cluster_id, dealership_id, parsed.tags, fresh=fresh)
     if parsed.cars is not None:
-        CarInterest.objects.filter(cluster=cluster).delete()
-        CarInterest.objects.bulk_create(CarInterest(cluster=cluster, **car) for car in parsed.cars)
+        _replace_cars(cluster_id, parsed.cars, fresh=fresh)
     if parsed.status_option:
         option_id, name = parsed.status_option
         label, created = StatusOptionLabel.objects.get_or_create(
-            dealership_id=cluster.dealership_id, option_id=option_id, defaults={"name": name}
+            dealership_id=dealership_id, option_id=option_id, defaults={"name": name}
         )
         if not created and name and not label.name:
             label.name = name
@@ -235,23 +243,51 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
 
 def set_cluster_tags(cluster: LeadCluster, names: list[str]) -> None:
     """Replaces the cluster's tags with `names`, in order, creating tag rows as needed."""
+    _replace_tags(cluster.id, cluster.dealership_id, names, fresh=False)
+
+
+def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fresh: bool) -> None:
     unique = list(dict.fromkeys(names))
-    existing = {
-        t.name: t for t in Tag.objects.filter(dealership_id=cluster.dealership_id, name__in=unique)
-    }
+    if not fresh:
+        # Most deliveries repeat the tags the mirror holds: then nothing is rewritten.
+        held = ClusterTag.objects.filter(cluster_id=cluster_id).order_by("position", "id")
+        if list(held.values_list("tag__dealership_id", "tag__name")) == [
+            (dealership_id, name) for name in unique
+        ]:
+            return
+        held.delete()
+    if not unique:
+        return
+    existing = dict(
+        Tag.objects.filter(dealership_id=dealership_id, name__in=unique).values_list("name", "id")
+    )
     missing = [n for n in unique if n not in existing]
     if missing:
         Tag.objects.bulk_create(
-            [Tag(dealership_id=cluster.dealership_id, name=n, key=tag_key(n)) for n in missing],
+            [Tag(dealership_id=dealership_id, name=n, key=tag_key(n)) for n in missing],
             ignore_conflicts=True,
         )
         existing.update(
-            {
-                t.name: t
-                for t in Tag.objects.filter(dealership_id=cluster.dealership_id, name__in=missing)
-            }
+            Tag.objects.filter(dealership_id=dealership_id, name__in=missing).values_list(
+                "name", "id"
+            )
         )
-    ClusterTag.objects.filter(cluster=cluster).delete()
     ClusterTag.objects.bulk_create(
-        ClusterTag(cluster=cluster, tag=existing[name], position=i) for i, name in enumerate(unique)
+        ClusterTag(cluster_id=cluster_id, tag_id=existing[name], position=i)
+        for i, name in enumerate(unique)
     )
+
+
+CAR_COLUMNS = ("ds_id", "car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
+
+
+def _replace_cars(cluster_id: int, cars: list[dict], *, fresh: bool) -> None:
+    if not fresh:
+        held = CarInterest.objects.filter(cluster_id=cluster_id).order_by("id")
+        if [dict(zip(CAR_COLUMNS, row, strict=True)) for row in held.values_list(*CAR_COLUMNS)] == [
+            {name: car[name] for name in CAR_COLUMNS} for car in cars
+        ]:
+            return
+        held.delete()
+    if cars:
+        CarInterest.objects.bulk_create(CarInterest(cluster_id=cluster_id, **car) for car in cars)

@@ -5,7 +5,7 @@ import json
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -124,10 +124,13 @@ def _back_url(request: HttpRequest) -> str:
 
 
 def _cluster_with_relations(cluster: LeadCluster) -> LeadCluster:
-    return LeadCluster.objects.prefetch_related(
+    # Onto the row already read: reading it again would decode its leads and events twice.
+    prefetch_related_objects(
+        [cluster],
         Prefetch("tag_links", queryset=ClusterTag.objects.select_related("tag")),
         "cars",
-    ).get(pk=cluster.pk)
+    )
+    return cluster
 
 
 def _show_upstream_error(form, cars, error: errors.DealerStudioError, origins: list[int]) -> None:
