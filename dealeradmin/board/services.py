@@ -7,7 +7,7 @@ from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.forms import NO_UNASSIGN
 from dealeradmin.clusters.models import LeadCluster
 from dealeradmin.clusters.services import cluster_update
-from dealeradmin.dealerstudio.errors import DealerStudioError
+from dealeradmin.dealerstudio.errors import DealerStudioError, Rejected
 
 from .columns import Column, Grouping, column_key
 
@@ -47,6 +47,15 @@ def move_refusal(
     return None
 
 
+def reason(error: DealerStudioError) -> str:
+    """The error's message, with DealerStudio's own reasons when it gave any."""
+    if not isinstance(error, Rejected):
+        return error.message
+    details = [*error.base_errors]
+    details += [f"{name}: {' '.join(texts)}" for name, texts in error.field_errors.items()]
+    return " ".join([error.message, *details])[:500]
+
+
 @dataclass
 class MoveOutcome:
     cluster_id: int
@@ -84,6 +93,6 @@ def cluster_move(
         )
     except DealerStudioError as error:
         return MoveOutcome(
-            cluster.id, False, NOT_MOVED.format(name=name, reason=error.message), sent=True
+            cluster.id, False, NOT_MOVED.format(name=name, reason=reason(error)), sent=True
         )
     return MoveOutcome(cluster.id, True, MOVED.format(name=name, column=target.label), sent=True)

@@ -51,7 +51,7 @@ BULK_TOO_MANY = f"Select at most {BULK_LIMIT} cards at once."
 BULK_NO_TARGET = "Choose a salesperson or a state to assign the selected cards to."
 BULK_DONE = "Updated {ok} of {total} selected lead clusters."
 BULK_SOME_FAILED = (
-    "Updated {ok} of {total} selected lead clusters; {failed} failed and stay selected."
+    "Updated {ok} of {total} selected lead clusters; {failed} failed (still selected)."
 )
 
 
