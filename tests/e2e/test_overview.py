@@ -29,7 +29,7 @@ def test_a_salespersons_new_count_opens_their_new_clusters(manager_page):
     page = manager_page
     page.goto("/")
     row = page.locator("#chart-workload li").nth(1)
-    name = row.locator(".who").inner_text()
+    name = row.locator(".person").inner_text()
     row.get_by_role("link", name=re.compile(r"new$")).click()
     expect(page).to_have_url(re.compile(r"/leads/\?assignee=\d+&state=new$"))
     expect(page.locator("#id_assignee option:checked")).to_have_text(name)
