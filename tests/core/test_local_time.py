@@ -1,0 +1,38 @@
+"""{% local_time %}: the dealership's wall clock, with the exact moment on hover."""
+
+from datetime import UTC, datetime
+
+from django.template import Context, Template
+
+from dealeradmin.accounts.models import Dealership
+
+MOMENT = datetime(2026, 7, 1, 22, 5, 9, tzinfo=UTC)
+
+
+def _render(source: str, **context) -> str:
+    return Template("{% load local_time %}" + source).render(Context(context))
+
+
+def test_it_shows_the_dealerships_time_and_the_exact_time_on_hover():
+    html = _render("{% local_time when zone %}", when=MOMENT, zone="Australia/Brisbane")
+    assert html == (
+        '<time datetime="2026-07-01T22:05:09Z" '
+        'title="Thu 2 Jul 2026, 8:05:09 a.m. AEST (Australia/Brisbane)">'
+        "2 Jul 2026, 8:05 a.m.</time>"
+    )
+
+
+def test_a_dealership_in_another_zone_gets_its_own_clock():
+    perth = Dealership(id=1, name="Perth", slug="perth", time_zone="Australia/Perth")
+    html = _render('{% local_time when d "time" %}', when=MOMENT, d=perth)
+    assert ">6:05 a.m.</time>" in html
+    assert "AWST (Australia/Perth)" in html
+
+
+def test_an_unknown_zone_or_no_zone_falls_back_to_brisbane():
+    for zone in ("Mars/Olympus", None):
+        assert ">8:05 a.m.</time>" in _render('{% local_time when z "time" %}', when=MOMENT, z=zone)
+
+
+def test_nothing_to_show_is_a_dash():
+    assert _render("{% local_time when %}", when=None) == "—"
