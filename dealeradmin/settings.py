@@ -27,6 +27,8 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A stale token says "your session expired" (and, to htmx, a header app.js turns into words).
+CSRF_FAILURE_VIEW = "dealeradmin.accounts.csrf.csrf_failure"
 
 # Fernet keys for the stored DealerStudio tokens, newest first. Tokens are encrypted with the
 # first; every key still decrypts, so a key is rotated by putting a new one in front, running

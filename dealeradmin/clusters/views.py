@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
 
 from dealeradmin.accounts.access import (
     dealerships_for,
@@ -84,6 +85,7 @@ def _tagged(clusters):
 
 
 @token_required
+@require_GET
 def cluster_list(request: HttpRequest) -> HttpResponse:
     context = _list_context(request)
     try:
@@ -174,6 +176,30 @@ def _rebased(base: dict, current: dict, body: dict) -> dict:
     }
 
 
+def _show_in_form(data, name: str, value) -> None:
+    """Writes `value` into the submitted data as the form would have sent it."""
+    data.pop(f"clash_{name}", None)
+    if name == "cars":
+        for key in [k for k in data if k.split("-")[0] == "cars" and k.split("-")[1].isdigit()]:
+            data.pop(key)
+        for index, car in enumerate(value):
+            for field, item in car.items():
+                data[f"cars-{index}-{field}"] = "" if item is None else str(item)
+        data["cars-TOTAL_FORMS"] = data["cars-INITIAL_FORMS"] = str(len(value))
+    elif name == "approved":
+        data.pop("approved", None)
+        if value:
+            data["approved"] = "on"
+    elif name == "tags":
+        data["tags"] = "\n".join(value)
+    elif name == "car_ids":
+        data["car_ids"] = ", ".join(str(car) for car in value)
+    else:
+        data[name] = "" if value is None else str(value)
+        if name == "lead_status_option_id":
+            data["lead_status_option_other"] = ""
+
+
 def _shown(form, name: str, value) -> str:
     """A value as the person knows it: names rather than ids."""
     if value in (None, "", []):
@@ -208,6 +234,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
     current = editable_values(cluster)
     upstream_error = None
     clash_rows: list[dict] = []
+    kept_theirs: list[str] = []
     if request.method == "POST":
         data = request.POST.copy()
         form = ClusterEditForm(data, dealership=dealership, cluster=cluster, base=current)
@@ -219,6 +246,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
             for name in submitted:
                 if data.get(f"clash_{name}") == "theirs":
                     submitted[name] = current[name]
+                    kept_theirs.append(name)
             body = form.update_body(submitted)
             clashes = _clashes(base, current, body)
             if clashes:
@@ -264,6 +292,11 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
     else:
         form = ClusterEditForm(dealership=dealership, cluster=cluster, base=current)
         cars = car_formset(None, current)
+    for name in kept_theirs:
+        # From now on the form shows the value the person chose to keep.
+        _show_in_form(data, name, current[name])
+    if "cars" in kept_theirs:
+        cars = car_formset(data, current)
     context = {
         "nav": "leads",
         "dealership": dealership,

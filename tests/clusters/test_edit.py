@@ -355,6 +355,25 @@ def test_settling_a_clash_never_overwrites_their_other_fields(
     assert LeadCluster.objects.get(pk=cluster.pk).tag_names() == ["Theirs"]
 
 
+def test_a_kept_theirs_stays_kept_when_another_clash_follows(
+    manager_client, admin_client, sandbox, cluster
+):
+    """I keep their state; a second clash (on the tags) re-shows the form, which must now show
+    their state, so the next save does not quietly send mine after all."""
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, lead_state="lost", tags="Theirs")
+    mine["lead_state"] = "converted"
+    again = form_values(manager_client.post(edit_url(cluster, BRISBANE), mine).content.decode())
+    again["clash_lead_state"] = "theirs"
+    again["tags"] = "Mine"
+    third = manager_client.post(edit_url(cluster, BRISBANE), again)
+    assert [c["name"] for c in third.context["clashes"]] == ["tags"]
+    shown = form_values(third.content.decode())
+    assert shown["lead_state"] == "lost" and "clash_lead_state" not in shown
+    assert manager_client.post(edit_url(cluster, BRISBANE), shown).status_code == 302
+    assert _puts(sandbox)[-1]["body"] == {"lead_cluster": {"tags": ["Mine"]}}
+
+
 def test_a_change_to_a_field_nobody_else_touched_saves_without_asking(
     manager_client, admin_client, sandbox, cluster
 ):
