@@ -349,9 +349,13 @@
   }
 
   document.body.addEventListener("clusterSaved", function () {
-    const panel = document.getElementById("side-panel");
-    if (panel.open) panel.close();
-    htmx.trigger(document.body, "boardRefresh");
+    // After htmx has handled the rest of the answer (its message comes from the form in the
+    // panel, so the panel must still be there when it is announced).
+    setTimeout(function () {
+      const panel = document.getElementById("side-panel");
+      if (panel.open) panel.close();
+      htmx.trigger(document.body, "boardRefresh");
+    }, 0);
   });
 
   document.addEventListener(

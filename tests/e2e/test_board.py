@@ -4,11 +4,12 @@ the sandbox's log holds exactly one PUT per moved card, with only the changed fi
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
 from dealeradmin.clusters.models import LeadCluster
-from tests.conftest import BRISBANE
+from tests.conftest import BRISBANE, GROUP_TOKEN
 from tests.e2e.conftest import signed_in_page
 
 WIDE = {"width": 2700, "height": 1200}  # every salesperson's column in view
@@ -248,3 +249,48 @@ def test_a_card_opens_in_a_side_panel_and_saving_there_updates_the_card(board_pa
     expect(_card(page, card_id).locator(".state")).to_have_text(new_state.capitalize())
     expect(page).to_have_url(re.compile(r"/board/$"))
     assert _puts(sandbox) == [(card_id, {"lead_state": new_state})]
+
+
+def test_changes_made_elsewhere_reach_the_open_board_without_disturbing_a_drag(
+    board_page, webhooks_to_live_server
+):
+    sandbox = webhooks_to_live_server
+    page = board_page
+    page.goto("/board/")
+    dragged, changed = (
+        int(c.get_attribute("data-cluster-id"))
+        for c in _column(page, SARAH).locator(".card").all()[:2]
+    )
+    # Someone reassigns a cluster in DealerStudio itself; its webhook reaches the mirror.
+    httpx.put(
+        f"{sandbox.url}/api/v1/dealerships/{BRISBANE}/lead_clusters/{changed}",
+        json={"lead_cluster": {"user_id": JAMES}},
+        headers={"Authorization": f"Bearer {GROUP_TOKEN}"},
+    ).raise_for_status()
+    sandbox.flush_webhooks()
+    assert LeadCluster.objects.get(pk=changed).assignee_id == JAMES
+
+    handle = _card(page, dragged).locator(".drag-handle")
+    handle.hover()
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + 4, box["y"] + 6)
+    page.mouse.down()
+    target = _column(page, PRIYA).bounding_box()
+    page.mouse.move(target["x"] + 100, target["y"] + 30, steps=15)
+    expect(page.locator("body.board-dragging")).to_have_count(1)
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/board/changes/" in r.url else None)
+    page.evaluate("htmx.trigger(document.body, 'boardRefresh')")  # as the 30 s timer does
+    expect(_column(page, SARAH).locator(f"#card-{changed}")).to_be_visible()
+    assert polls == []  # skipped while dragging: nothing moves under the pointer
+    page.mouse.move(target["x"] + 100, target["y"] + 34, steps=2)
+    page.mouse.up()
+    expect(_column(page, PRIYA).locator(f"#card-{dragged}")).to_be_visible()
+
+    page.evaluate("htmx.trigger(document.body, 'boardRefresh')")
+    expect(_column(page, PRIYA).locator(f"#card-{dragged}")).to_be_visible()
+    expect(_column(page, JAMES).locator(f"#card-{changed}")).to_be_visible()
+    expect(_count(page, JAMES)).to_contain_text(str(_in_db("assignee_id", JAMES)))
+    assert sorted(_puts(sandbox)) == sorted(
+        [(changed, {"user_id": JAMES}), (dragged, {"user_id": PRIYA})]
+    )
