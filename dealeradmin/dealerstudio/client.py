@@ -10,6 +10,7 @@ import email.utils
 import json
 import logging
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .records import ApiKeyDetails, parse_apikey_details
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = {429, 502, 503, 504}
+_BEARER = re.compile(r"(bearer\s+)\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,20 @@ def _log_surprise(method: str, path: str, response: httpx.Response) -> None:
         method,
         path,
         response.status_code,
-        response.text[:200].replace("\n", " "),
+        _without_credentials(response)[:200].replace("\n", " "),
     )
+
+
+def _without_credentials(response: httpx.Response) -> str:
+    """The body with our token taken out, should an error page echo the request back."""
+    text = response.text
+    try:
+        credential = response.request.headers.get("Authorization", "").partition(" ")[2]
+    except RuntimeError:  # a response built without a request
+        credential = ""
+    if len(credential) > 4:
+        text = text.replace(credential, "…" + credential[-4:])
+    return _BEARER.sub(r"\1…", text)
 
 
 def _error_for(method: str, path: str, response: httpx.Response) -> errors.DealerStudioError:
@@ -163,11 +177,26 @@ def _error_for(method: str, path: str, response: httpx.Response) -> errors.Deale
     return errors.UnexpectedStatus(errors.UNEXPECTED.format(status=status), status=status)
 
 
+class _BearerToken(httpx.Auth):
+    """Adds the person's token to each request. The token is held only here, out of every
+    repr, so no local variable shown on an error page or in a log holds it in plain text."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "<BearerToken>"
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
 class DealerStudioClient:
     """DealerStudio's API as the signed-in person: every call carries their own token."""
 
     def __init__(self, token: str, *, retry_seconds: float | None = None) -> None:
-        self._token = token
+        self._auth = _BearerToken(token)
         self._retry_seconds = (
             settings.DEALERSTUDIO_INTERACTIVE_RETRY_SECONDS
             if retry_seconds is None
@@ -212,7 +241,6 @@ class DealerStudioClient:
         self, method: str, path: str, *, json_body: dict | None = None, repeatable: bool
     ) -> httpx.Response:
         url = settings.DEALERSTUDIO_API_URL.rstrip("/") + path
-        headers = {"Authorization": f"Bearer {self._token}"}
         deadline = time.monotonic() + self._retry_seconds
         attempt = 0
         while True:
@@ -221,7 +249,7 @@ class DealerStudioClient:
             status: int | None = None
             try:
                 response = _http().request(
-                    method, url, json=json_body, headers=headers, timeout=_timeout()
+                    method, url, json=json_body, auth=self._auth, timeout=_timeout()
                 )
                 status = response.status_code
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
