@@ -15,6 +15,8 @@ MAX_TAGS = 50
 MAX_TAG_LENGTH = 255
 MAX_CAR_ROWS = 50
 BASE_SALT = "clusters.edit.base"
+TAMPERED = "The form was changed outside the page. Reload it and try again."
+ROWS_TAMPERED = "The car rows were changed outside the page. Reload it and try again."
 NO_UNASSIGN = (
     "DealerStudio has no way to unassign a lead cluster: choose another salesperson, "
     "or leave it as it is."
@@ -64,7 +66,7 @@ class ClusterEditForm(forms.Form):
         required=False,
         help_text="Stock car ids, separated by commas or spaces.",
     )
-    base = forms.CharField(widget=forms.HiddenInput)
+    base = forms.CharField(widget=forms.HiddenInput, error_messages={"required": TAMPERED})
 
     def __init__(self, *args, dealership: Dealership, cluster: LeadCluster, base: dict, **kwargs):
         self.dealership = dealership
@@ -116,7 +118,7 @@ class ClusterEditForm(forms.Form):
                 continue
             if "\x00" in tag:
                 raise forms.ValidationError("Tags cannot contain null characters.")
-            if len(tag) > MAX_TAG_LENGTH:
+            if len(tag) > MAX_TAG_LENGTH and tag not in existing:
                 raise forms.ValidationError(
                     f"A tag can be at most {MAX_TAG_LENGTH} characters long."
                 )
@@ -150,9 +152,7 @@ class ClusterEditForm(forms.Form):
         try:
             return signing.loads(self.cleaned_data["base"], salt=BASE_SALT)
         except signing.BadSignature:
-            raise forms.ValidationError(
-                "The form was changed outside the page. Reload it and try again."
-            ) from None
+            raise forms.ValidationError(TAMPERED) from None
 
     def clean(self):
         cleaned = super().clean()
@@ -204,6 +204,9 @@ class BaseCarRowFormSet(forms.BaseFormSet):
         super().__init__(*args, **kwargs)
 
     def clean(self):
+        # Fewer rows than the page was drawn with: rows would silently drop out of the save.
+        if self.total_form_count() < self.initial_form_count():
+            raise forms.ValidationError(ROWS_TAMPERED)
         if any(self.errors):
             return
         for form in self.forms:

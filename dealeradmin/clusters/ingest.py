@@ -31,6 +31,10 @@ REQUIRED_FIELDS = (
     "lead_events",
 )
 MAX_TEXT = 10_000
+# Indexed text must fit a PostgreSQL btree entry (about 2 700 bytes) in any script: the sortable
+# display name and tag names are cut to these lengths; the names themselves are kept whole.
+DISPLAY_NAME_LIMIT = 200
+TAG_NAME_LIMIT = 500
 
 
 class PayloadInvalid(ValueError):
@@ -72,6 +76,10 @@ def _text(value) -> str:
     if value is None:
         return ""
     return str(value)[:MAX_TEXT]
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _person(value, name: str) -> tuple[int | None, str]:
@@ -123,7 +131,7 @@ def parse_payload(payload: object) -> ParsedPayload:
         "contact_last_name": last,
         "contact_email": email,
         "contact_phone": phone,
-        "contact_name": name,
+        "contact_name": _shortened(name, DISPLAY_NAME_LIMIT),
         "search_text": " ".join([name, email, phone, digits]).casefold(),
         "assignee_id": assignee_id,
         "assignee_name": assignee_name,
@@ -161,7 +169,7 @@ def parse_payload(payload: object) -> ParsedPayload:
     if "tags" in payload:
         if not isinstance(payload["tags"], list):
             raise PayloadInvalid("tags must be a list")
-        tags = [_text(tag) for tag in payload["tags"] if _text(tag)]
+        tags = [_shortened(_text(tag), TAG_NAME_LIMIT) for tag in payload["tags"] if _text(tag)]
     cars = None
     if "cars" in payload:
         if not isinstance(payload["cars"], list):
@@ -184,8 +192,24 @@ def _parse_car(car) -> dict:
     }
 
 
+def without_nuls(value):
+    """`value` with every NUL character removed from its strings (keys included).
+
+    PostgreSQL text and jsonb cannot hold NUL, and no person typed one on purpose: dropping it
+    keeps the rest of the cluster, where refusing the payload would lose all of it.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nuls(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nuls(key): without_nuls(item) for key, item in value.items()}
+    return value
+
+
 def ingest_payload(payload: object) -> IngestResult:
     """Applies one webhook payload to the mirror; raises PayloadInvalid and changes nothing."""
+    payload = without_nuls(payload)
     parsed = parse_payload(payload)
     cluster_id = _int(payload["Id"], "Id")
     for _ in range(2):
