@@ -24,7 +24,9 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
         "DEALERSTUDIO_WEBHOOK_TOKEN": secrets.token_urlsafe(32),
         **env,
     }
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    # The browser tests' conftest relaxes async safety for its own process; a server never does.
+    for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        environment.pop(name, None)
     return subprocess.run(
         [sys.executable, *args],
         cwd=REPO,

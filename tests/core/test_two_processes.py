@@ -61,7 +61,8 @@ class AppServer:
             "LOG_FORMAT": "json",
             "CONN_MAX_AGE": "0",
         }
-        env.pop("DJANGO_SETTINGS_MODULE", None)
+        for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+            env.pop(name, None)
         self.log = log
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
