@@ -83,12 +83,3 @@ lint: install
 SIZE ?= 10000
 bench: install
 	$(PY) manage.py benchmark --clusters $(SIZE) $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
-
-## Benchmark ---------------------------------------------------------------------------------
-
-# A throwaway mirror of SIZE clusters, every page against its same-run baseline; appends the
-# table to benchmarks/RESULTS.md. On PostgreSQL: BENCH_DATABASE_URL=postgres://user@host:5432/x
-# (its dealeradmin_bench database is created and dropped; never your own database).
-SIZE ?= 10000
-bench: install
-	$(PY) manage.py benchmark --clusters $(SIZE) $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
