@@ -42,10 +42,17 @@ def describe_value(value) -> str:
     return str(value)
 
 
+def _field_order(name: str) -> tuple[int, str]:
+    order = list(FIELD_LABELS)
+    return (order.index(name) if name in order else len(order), name)
+
+
 def change_rows(changes: dict) -> list[tuple[str, str, str]]:
-    """[(label, old, new)] for an entry's {"field": [old, new]}."""
+    """[(label, old, new)] for an entry's {"field": [old, new]}, in the edit form's order
+    (PostgreSQL's jsonb does not keep the order the keys were written in)."""
     rows = []
-    for name, pair in (changes or {}).items():
+    for name in sorted(changes or {}, key=_field_order):
+        pair = changes[name]
         old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
         rows.append((field_label(name), describe_value(old), describe_value(new)))
     return rows
