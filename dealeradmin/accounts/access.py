@@ -60,8 +60,10 @@ def client_for(user, *, retry_seconds: float | None = None) -> DealerStudioClien
 
 
 def is_admin(user) -> bool:
-    return user is not None and user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name=ADMINS_GROUP).exists()
+    return (
+        user is not None
+        and user.is_authenticated
+        and (user.is_superuser or user.groups.filter(name=ADMINS_GROUP).exists())
     )
 
 

@@ -126,6 +126,7 @@ def reset(request: HttpRequest) -> JsonResponse:
         body = _json_body(request)
     except BadRequest as exc:
         return _bad_request(str(exc))
+    state.wait_for_idle()
     webhooks.reset()
     state.reset_runtime()
     if not state.restore_database():

@@ -26,7 +26,10 @@ class ApiTrafficMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(CONTROL_PREFIX):
             return self.get_response(request)
+        with state.in_flight():
+            return self._serve(request)
 
+    def _serve(self, request: HttpRequest) -> HttpResponse:
         entry = _describe(request)
         fault = state.take_fault(request.method, request.path)
         delay_ms = state.config.latency_ms + (fault.delay_ms if fault else 0)

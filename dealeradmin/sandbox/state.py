@@ -6,6 +6,7 @@ The server is threaded, so everything here is guarded by one lock.
 import fnmatch
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -107,3 +108,27 @@ def reset_runtime() -> None:
         _requests.clear()
         _faults.clear()
         config.latency_ms = startup_config.latency_ms
+
+
+# API requests still being served. A reset waits for them, so a request that a test gave up on
+# (a timeout it provoked) is not logged into the next test's fresh log.
+_in_flight = 0
+_in_flight_done = threading.Condition()
+
+
+@contextmanager
+def in_flight():
+    global _in_flight
+    with _in_flight_done:
+        _in_flight += 1
+    try:
+        yield
+    finally:
+        with _in_flight_done:
+            _in_flight -= 1
+            _in_flight_done.notify_all()
+
+
+def wait_for_idle(timeout: float = 10.0) -> bool:
+    with _in_flight_done:
+        return _in_flight_done.wait_for(lambda: _in_flight == 0, timeout=timeout)
