@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .presentation import change_rows
+
 PENDING_TOO_LONG = timedelta(minutes=2)
 
 
@@ -60,6 +62,10 @@ class AuditEntry(models.Model):
             self.outcome == self.Outcome.PENDING
             and timezone.now() - self.created_at > PENDING_TOO_LONG
         )
+
+    @property
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        return change_rows(self.changes)
 
     @property
     def outcome_label(self) -> str:

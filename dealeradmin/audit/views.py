@@ -70,7 +70,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(context["entries"], PER_PAGE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.dealership = context["dealership_by_id"].get(entry.dealership_id)
-        entry.change_rows = change_rows(entry.changes)
     query = request.GET.copy()
     query.pop("page", None)
     csv_query = query.copy()
