@@ -4,6 +4,8 @@ Every test talks to a real sandbox process over loopback HTTP; the mirror is fil
 sandbox's own export, through the same code the webhook uses.
 """
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -48,14 +50,24 @@ def sandbox(sandbox_server, settings):
     return sandbox_server
 
 
-@pytest.fixture
-def mirror(db, seed_payloads):
-    """The mirror holding the sandbox's seed, as the webhook would have delivered it."""
-    import json
-
+def _load_mirror(seed_payloads: list[str]) -> None:
     if not LeadCluster.objects.exists():
         for line in seed_payloads:
             ingest_payload(json.loads(line))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, seed_payloads):
+    """Loads the mirror once for the run: tests in a transaction see it and roll back their
+    changes. Tests that flush the database (live server, transactional_db) load it again."""
+    with django_db_blocker.unblock():
+        _load_mirror(seed_payloads)
+
+
+@pytest.fixture
+def mirror(db, seed_payloads):
+    """The mirror holding the sandbox's seed, as the webhook would have delivered it."""
+    _load_mirror(seed_payloads)
     return LeadCluster.objects.all()
 
 

@@ -9,6 +9,7 @@ from dealeradmin.clusters.models import LeadCluster, Tag
 
 
 def test_it_imports_every_payload_and_a_second_run_changes_nothing(db, seed_payloads, tmp_path):
+    LeadCluster.objects.all().delete()
     path = tmp_path / "clusters.jsonl"
     path.write_text("\n".join(seed_payloads) + "\n")
     out = io.StringIO()
@@ -26,6 +27,7 @@ def test_it_imports_every_payload_and_a_second_run_changes_nothing(db, seed_payl
 
 
 def test_a_bad_line_is_reported_and_the_rest_imported(db, seed_payloads, tmp_path):
+    LeadCluster.objects.all().delete()
     path = tmp_path / "clusters.jsonl"
     path.write_text(seed_payloads[0] + "\nnot json\n" + json.dumps({"Id": 1}) + "\n")
     out, err = io.StringIO(), io.StringIO()
