@@ -67,7 +67,7 @@ def an_edit(draw):
     return base, submitted
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(an_edit())
 def test_the_body_holds_exactly_the_changed_fields_and_never_a_blank_user_id(edit):
     base, submitted = edit
@@ -87,7 +87,7 @@ def test_the_body_holds_exactly_the_changed_fields_and_never_a_blank_user_id(edi
         assert body["car_lead_clusters_attributes"]  # never an empty list
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(an_edit())
 def test_car_rows_are_in_nested_attributes_form(edit):
     base, submitted = edit
