@@ -3,7 +3,7 @@ count and its first cards, read from the mirror in a fixed number of queries."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from dealeradmin.clusters.forms import MAX_ID
@@ -25,8 +25,12 @@ CARD_COLUMNS = (
     "location_name",
     "lead_status_option_id",
     "last_lead_created_at",
+    "created",  # not shown, but a sort order the board's combined query orders by
     "version",
 )
+# One compound statement holds a bounded query per column (SQLite allows 500 terms); a board
+# with more columns than this holding cards ranks every cluster in one window query instead.
+MAX_UNION_COLUMNS = 200
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,14 @@ class Grouping:
         if value is None:
             return Q(**{f"{self.field}__isnull": True})
         return Q(**{self.field: value})
+
+    def where_key(self, key: str) -> Q:
+        """The clusters `column_key` puts in this column (whatever value the mirror holds)."""
+        text = self.key == "state"  # the only grouping by a text column
+        if key == NONE_KEY:
+            empty = Q(**{f"{self.field}__isnull": True})
+            return empty | Q(**{self.field: ""}) if text else empty
+        return Q(**{self.field: key if text else int(key)})
 
 
 GROUPINGS = {
@@ -154,16 +166,24 @@ def card_queryset(clusters: QuerySet) -> QuerySet:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        clusters.only(*CARD_COLUMNS)
-        .annotate(car_count=Coalesce(Subquery(cars), 0))
-        .prefetch_related(
-            Prefetch(
-                "tag_links",
-                queryset=ClusterTag.objects.select_related("tag").order_by("position"),
-            )
-        )
+    return clusters.only(*CARD_COLUMNS).annotate(car_count=Coalesce(Subquery(cars), 0))
+
+
+def attach_tags(cards: list[LeadCluster]) -> None:
+    """Gives each card `card_tags`, its tag names in upstream order, in one query for all of
+    them (names only: a card needs no link or tag objects)."""
+    if not cards:
+        return
+    names: dict[int, list[str]] = {}
+    rows = (
+        ClusterTag.objects.filter(cluster_id__in=[card.id for card in cards])
+        .order_by("position", "id")
+        .values_list("cluster_id", "tag__name")
     )
+    for cluster_id, name in rows:
+        names.setdefault(cluster_id, []).append(name)
+    for card in cards:
+        card.card_tags = names.get(card.id, [])
 
 
 def _order_expressions(ordering: tuple[str, ...]) -> list:
@@ -171,10 +191,47 @@ def _order_expressions(ordering: tuple[str, ...]) -> list:
 
 
 def first_cards(
+    clusters: QuerySet,
+    grouping: Grouping,
+    ordering: tuple[str, ...],
+    per_column: int,
+    keys,
+) -> dict[str, list[LeadCluster]]:
+    """The first `per_column` cards of each column in `keys` (those holding clusters), in one
+    statement, plus one query for their tags, however many columns and clusters there are.
+
+    Each column is its own bounded query (its first ids in its order, which an index on the
+    column's field and the sort can answer without reading the rest of the column), and the
+    columns are combined with UNION ALL, so the database never ranks the whole mirror."""
+    keys = sorted(keys)
+    if not keys:
+        return {}
+    if len(keys) > MAX_UNION_COLUMNS:
+        return _ranked_cards(clusters, grouping, ordering, per_column)
+    parts = [
+        card_queryset(
+            LeadCluster.objects.filter(
+                pk__in=clusters.filter(grouping.where_key(key))
+                .order_by(*ordering)
+                .values("pk")[:per_column]
+            )
+        )
+        .annotate(board_column=Value(n))
+        .order_by()
+        for n, key in enumerate(keys)
+    ]
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    cards: dict[str, list[LeadCluster]] = {}
+    for cluster in combined.order_by("board_column", *ordering):
+        cards.setdefault(column_key(getattr(cluster, grouping.field)), []).append(cluster)
+    return cards
+
+
+def _ranked_cards(
     clusters: QuerySet, grouping: Grouping, ordering: tuple[str, ...], per_column: int
 ) -> dict[str, list[LeadCluster]]:
-    """The first `per_column` cards of every column in one query (a window over the columns),
-    plus one for their tags, however many columns and clusters there are."""
+    """`first_cards` for a board of very many columns: one window query ranking every
+    matching cluster within its column."""
     ranked = (
         card_queryset(clusters)
         .annotate(

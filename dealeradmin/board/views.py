@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dealeradmin.accounts.access import (
@@ -33,6 +33,7 @@ from .columns import (
     PER_COLUMN,
     Column,
     Grouping,
+    attach_tags,
     build_columns,
     card_queryset,
     column_cards,
@@ -41,6 +42,7 @@ from .columns import (
     first_cards,
 )
 from .services import MoveOutcome, cluster_move
+from .templatetags.board import age
 
 BULK_LIMIT = 100
 POLL_SECONDS = 30
@@ -109,14 +111,26 @@ def _scope(request: HttpRequest) -> Scope:
     )
 
 
-def _decorate(scope: Scope, cards, selected: set[int] = frozenset()):
-    """Gives each card what its template needs: its dealership, its column, whether selected."""
+def _decorate(scope: Scope, cards: list, selected: set[int] = frozenset()):
+    """Gives each card what its template needs: its dealership, its column, whether selected,
+    its tags (one query for all the cards of a response), and its texts and links ready-made
+    (a board shows a hundred cards or more: each template lookup and filter is paid per card)."""
+    attach_tags(cards)
     dealerships = scope.dealership_by_id
     field = scope.grouping.field
     for cluster in cards:
         cluster.dealership = dealerships.get(cluster.dealership_id)
         cluster.column_key = column_key(getattr(cluster, field))
         cluster.selected = cluster.id in selected
+        cluster.card_name = cluster.contact_name or "(no name)"
+        cluster.edit_url = reverse("clusters:edit", args=[cluster.dealership.slug, cluster.id])
+        cluster.state_label = cluster.get_lead_state_display() or "No state"
+        cluster.cars_label = f"{cluster.car_count} car{'' if cluster.car_count == 1 else 's'}"
+        if cluster.last_lead_created_at:
+            local = timezone.localtime(cluster.last_lead_created_at)
+            cluster.activity_iso = local.isoformat()
+            cluster.activity_title = formats.date_format(local, "j M Y, g:i a")
+            cluster.activity_age = age(cluster.last_lead_created_at)
     return cards
 
 
@@ -153,9 +167,16 @@ def board(request: HttpRequest) -> HttpResponse:
     since = _since_value()
     counts = count_by(scope.clusters, scope.grouping)
     columns = scope.columns(counts)
-    cards = first_cards(scope.clusters, scope.grouping, scope.ordering, PER_COLUMN)
+    cards = first_cards(
+        scope.clusters,
+        scope.grouping,
+        scope.ordering,
+        PER_COLUMN,
+        [k for k, n in counts.items() if n],
+    )
+    _decorate(scope, [card for column_cards in cards.values() for card in column_cards])
     for column in columns:
-        column.cards = _decorate(scope, cards.get(column.key, []))
+        column.cards = cards.get(column.key, [])
     list_query = request.GET.copy()
     list_query.pop("group", None)
     context = {

@@ -77,17 +77,28 @@ class LeadCluster(models.Model):
         ordering = ["-last_lead_created_at", "-id"]
         indexes = [
             models.Index(fields=["dealership_id", "-last_lead_created_at", "-id"]),
-            models.Index(fields=["dealership_id", "lead_state"]),
-            models.Index(fields=["dealership_id", "assignee_id"]),
-            models.Index(fields=["dealership_id", "location_id"]),
             models.Index(fields=["contact_name"]),
             # The list's sort orders across all of a person's dealerships, and its commonest
             # filter (a state) in its default order; migration 0003 adds a trigram index.
             models.Index(fields=["-last_lead_created_at", "-id"], name="cluster_activity_idx"),
             models.Index(fields=["-created", "-id"], name="cluster_created_idx"),
+            # The list's filters and the board's columns (each column's first cards in the
+            # default order); each also serves filtering on its first two fields alone.
             models.Index(
                 fields=["dealership_id", "lead_state", "-last_lead_created_at", "-id"],
                 name="cluster_state_activity_idx",
+            ),
+            models.Index(
+                fields=["dealership_id", "assignee_id", "-last_lead_created_at", "-id"],
+                name="cluster_assignee_activity_idx",
+            ),
+            models.Index(
+                fields=["dealership_id", "location_id", "-last_lead_created_at", "-id"],
+                name="cluster_location_activity_idx",
+            ),
+            models.Index(
+                fields=["dealership_id", "lead_status_option_id", "-last_lead_created_at", "-id"],
+                name="cluster_option_activity_idx",
             ),
         ]
 

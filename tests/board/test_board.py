@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dealeradmin.board import views
+from dealeradmin.board import columns, views
+from dealeradmin.clusters.forms import ClusterFilterForm
 from dealeradmin.clusters.models import CarInterest, ClusterTag, LeadCluster, Tag
 from tests.board.helpers import HTMX, card_column, header_count
 
@@ -166,3 +167,27 @@ def test_a_column_loads_its_next_cards_on_its_own(manager_client, sandbox, monke
 
 def test_a_column_page_for_an_unknown_column_is_refused(manager_client, sandbox):
     assert manager_client.get("/board/column/?key=lots&offset=0").status_code == 400
+
+
+@pytest.mark.parametrize("group", ["assignee", "state", "location", "status"])
+@pytest.mark.parametrize("sort", ["-activity", "name", "-created"])
+def test_each_column_shows_its_first_cards_in_the_boards_order(
+    manager_client, sandbox, monkeypatch, group, sort
+):
+    """A bounded query per column (combined into one statement), or for a board of very many
+    columns one ranking query: either way each column's first cards, in order."""
+    monkeypatch.setattr(views, "PER_COLUMN", 3)
+    url = f"/board/?group={group}&sort={sort}"
+    combined = manager_client.get(url).content.decode()
+    monkeypatch.setattr(columns, "MAX_UNION_COLUMNS", 0)
+    ranked = manager_client.get(url).content.decode()
+    shown = re.findall(r'<article class="card[^"]*" id="card-(\d+)"', combined)
+    assert shown == re.findall(r'<article class="card[^"]*" id="card-(\d+)"', ranked)
+    grouping = columns.GROUPINGS[group]
+    ordering = ClusterFilterForm.SORTS[sort]
+    mirror = LeadCluster.objects.filter(dealership_id=101)
+    expected = []
+    for key in dict.fromkeys(card_column(combined, int(i)) for i in shown):
+        in_column = mirror.filter(grouping.where_key(key)).order_by(*ordering)
+        expected += [str(i) for i in in_column.values_list("id", flat=True)[:3]]
+    assert shown == expected
