@@ -76,8 +76,10 @@ class ClusterEditForm(forms.Form):
             **{k: v for k, v in base.items() if k not in ("tags", "car_ids", "cars")},
             "tags": "\n".join(base["tags"]),
             "car_ids": ", ".join(str(c) for c in base["car_ids"]),
-            "base": signing.dumps(base, salt=BASE_SALT, compress=True),
         }
+        if (args[0] if args else kwargs.get("data")) is None:
+            # Signed only for a form the page shows afresh: a posted form carries its own.
+            initial["base"] = signing.dumps(base, salt=BASE_SALT, compress=True)
         super().__init__(*args, initial=initial, **kwargs)
         users = [(u.ds_id, u.name) for u in SalesUser.objects.filter(dealership=dealership)]
         locations = [

@@ -12,6 +12,20 @@ from .ingest import set_cluster_tags
 from .models import CarInterest, LeadCluster, StatusOptionLabel
 
 CAR_FIELDS = ("car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
+# The mirror's columns an update body can set (see apply_sent_changes).
+_SENT_COLUMNS = (
+    "dealership_id",
+    "assignee_id",
+    "assignee_name",
+    "secondary_user_id",
+    "secondary_user_name",
+    "location_id",
+    "location_name",
+    "lead_state",
+    "approved",
+    "lead_status_option_id",
+    "car_ids",
+)
 
 
 def editable_values(cluster: LeadCluster) -> dict:
@@ -35,13 +49,20 @@ def editable_values(cluster: LeadCluster) -> dict:
 
 def describe_changes(dealership: Dealership, base: dict, body: dict) -> dict:
     """{field: [old, new]} in people's terms, for the audit log and messages."""
-    users = dict(SalesUser.objects.filter(dealership=dealership).values_list("ds_id", "name"))
-    locations = dict(Location.objects.filter(dealership=dealership).values_list("ds_id", "name"))
-    options = dict(
-        StatusOptionLabel.objects.filter(dealership_id=dealership.id).values_list(
-            "option_id", "name"
+    # Names are read only for the fields the body changes (most changes name none).
+    users = locations = options = {}
+    if "user_id" in body or "secondary_user_id" in body:
+        users = dict(SalesUser.objects.filter(dealership=dealership).values_list("ds_id", "name"))
+    if "location_id" in body:
+        locations = dict(
+            Location.objects.filter(dealership=dealership).values_list("ds_id", "name")
         )
-    )
+    if "lead_status_option_id" in body:
+        options = dict(
+            StatusOptionLabel.objects.filter(dealership_id=dealership.id).values_list(
+                "option_id", "name"
+            )
+        )
 
     def named(names: dict, value):
         if value is None:
@@ -95,14 +116,24 @@ def cluster_update(
     except DealerStudioError as error:
         audit_finish(entry, error=error)
         raise
-    apply_sent_changes(dealership, cluster.id, body)
+    apply_sent_changes(dealership, cluster.id, body, read_version=cluster.version)
     audit_finish(entry)
 
 
 @transaction.atomic
-def apply_sent_changes(dealership: Dealership, cluster_id: int, body: dict) -> None:
-    """Records in the mirror what DealerStudio accepted, until its webhook echoes it."""
-    cluster = LeadCluster.objects.select_for_update().get(pk=cluster_id)
+def apply_sent_changes(
+    dealership: Dealership, cluster_id: int, body: dict, *, read_version: int | None = None
+) -> None:
+    """Records in the mirror what DealerStudio accepted, until its webhook echoes it.
+
+    `read_version` is the mirror's version when the change was made; if a webhook has been
+    applied since, its echo may already be in, so the row is not marked as awaiting one.
+    """
+    # Only the columns a body can change are read and written back: the cluster's leads and
+    # events (its largest columns) are neither decoded nor re-encoded for an edit.
+    cluster = (
+        LeadCluster.objects.select_for_update().only(*_SENT_COLUMNS, "version").get(pk=cluster_id)
+    )
     if "user_id" in body:
         cluster.assignee_id = body["user_id"]
         cluster.assignee_name = _user_name(dealership, body["user_id"])
@@ -120,9 +151,10 @@ def apply_sent_changes(dealership: Dealership, cluster_id: int, body: dict) -> N
     for name in ("lead_state", "approved", "lead_status_option_id", "car_ids"):
         if name in body:
             setattr(cluster, name, body[name])
+    if read_version is None or cluster.version == read_version:
+        cluster.written_by_us_at = timezone.now()
     cluster.version += 1
-    cluster.written_by_us_at = timezone.now()
-    cluster.save()
+    cluster.save(update_fields=[*_SENT_COLUMNS, "version", "written_by_us_at", "synced_at"])
     if "tags" in body:
         set_cluster_tags(cluster, body["tags"])
     for row in body.get("car_lead_clusters_attributes", []):

@@ -245,7 +245,7 @@ def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
         cluster_update(
             user=job.created_by,
             dealership=dealerships[item.dealership_id],
-            cluster=LeadCluster.objects.get(pk=item.cluster_id),
+            cluster=LeadCluster.objects.only("id", "dealership_id").get(pk=item.cluster_id),
             base={"tags": item.old_tags},
             body={"tags": item.new_tags},
             action=AuditEntry.Action.TAG_CHANGE,
