@@ -31,8 +31,13 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DB_PATH,
-        # Writes take the lock up front, so concurrent PUTs queue instead of failing.
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        # Writes take the lock up front, so concurrent PUTs queue instead of failing. A test
+        # double need not survive a power cut: WAL without a sync per commit keeps a PUT cheap.
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
     }
 }
 
