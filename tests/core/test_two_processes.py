@@ -244,13 +244,11 @@ def test_webhooks_and_saves_through_two_servers_at_once_leave_the_mirror_right(
     echoed = {d["cluster_id"] for d in sandbox.webhooks() if d.get("cluster_id") in wanted}
     assert echoed == set(wanted)
 
-    # Known race (clusters.services, reported in issue 6): when DealerStudio's echo reaches
-    # the other server before the saving one records what it sent, the mirror holds the right
-    # values but keeps saying the echo has not arrived, until the cluster's next webhook.
+    # When DealerStudio's echo reaches the other server before the saving one records what
+    # it sent, the mirror must not go on saying the echo has not arrived.
     stuck = list(
         LeadCluster.objects.filter(pk__in=wanted, written_by_us_at__isnull=False).values_list(
             "pk", flat=True
         )
     )
-    if stuck:
-        pytest.xfail(f"echo overtook the save for clusters {stuck}")
+    assert not stuck, f"clusters still awaiting an echo that arrived: {stuck}"
