@@ -1,5 +1,7 @@
 """Forms for lead clusters: they own validation and the shape of the update body."""
 
+from datetime import timedelta
+
 from django import forms
 from django.core import signing
 from django.utils import timezone
@@ -11,6 +13,8 @@ from dealeradmin.tags.aliases import ALIAS_OFFERED, canonical_names
 from .models import LeadCluster, LeadState, StatusOptionLabel
 
 MAX_ID = 2**63 - 1
+OPEN = "open"
+OPEN_STATES = [LeadState.NEW, LeadState.CONTACTED]
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 255
 MAX_CAR_ROWS = 50
@@ -23,8 +27,13 @@ NO_UNASSIGN = (
 )
 
 
+# A text box, not type=number: a number box silently drops letters, so "40abc4" would be sent
+# as 404; here it comes back as typed, with an error.
+NUMBER_BOX = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+
 def _id_field(**kwargs) -> forms.IntegerField:
-    return forms.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return forms.IntegerField(min_value=1, max_value=MAX_ID, widget=NUMBER_BOX, **kwargs)
 
 
 def _choices_with_current(choices: list, current: int | None) -> list:
@@ -64,7 +73,10 @@ class ClusterEditForm(forms.Form):
     car_ids = forms.CharField(
         label="Car ids",
         required=False,
-        help_text="Stock car ids, separated by commas or spaces.",
+        help_text=(
+            "DealerStudio's car_ids: stock cars linked to this cluster, separated by commas "
+            "or spaces. Kept apart from the cars of interest below."
+        ),
     )
     base = forms.CharField(widget=forms.HiddenInput, error_messages={"required": TAMPERED})
 
@@ -188,7 +200,7 @@ class CarRowForm(forms.Form):
     car_id = _id_field(label="Car id")
     family_id = _id_field(label="Family id")
     manufacturer_id = _id_field(label="Manufacturer id")
-    year = forms.IntegerField(label="Year", required=False)
+    year = forms.IntegerField(label="Year", required=False, widget=NUMBER_BOX)
     badge = forms.CharField(label="Badge", required=False, max_length=100, strip=True)
     colour = forms.CharField(label="Colour", required=False, max_length=100, strip=True)
 
@@ -275,7 +287,12 @@ class ClusterFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     dealership = forms.ChoiceField(label="Dealership", required=False)
     state = forms.ChoiceField(
-        label="State", required=False, choices=[("", "Any state"), *LeadState.choices]
+        label="State",
+        required=False,
+        choices=[("", "Any state"), (OPEN, "Open (new or contacted)"), *LeadState.choices],
+    )
+    new_within = forms.IntegerField(
+        label="New in the last … days", required=False, min_value=1, max_value=3650
     )
     assignee = forms.CharField(label="Assignee", required=False, max_length=20)
     location = forms.CharField(label="Location", required=False, max_length=20)
@@ -331,7 +348,10 @@ class ClusterFilterForm(forms.Form):
             ids = [d.id for d in self.dealerships if d.slug == slug]
             clusters = clusters.filter(dealership_id__in=ids)
         if state := data.get("state"):
-            clusters = clusters.filter(lead_state=state)
+            states = OPEN_STATES if state == OPEN else [state]
+            clusters = clusters.filter(lead_state__in=states)
+        if days := data.get("new_within"):
+            clusters = clusters.filter(created__gte=timezone.now() - timedelta(days=days))
         if assignee := data.get("assignee"):
             clusters = (
                 clusters.filter(assignee_id__isnull=True)

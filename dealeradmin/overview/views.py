@@ -16,9 +16,10 @@ def overview_home(request: HttpRequest) -> HttpResponse:
         "nav": "overview",
         "dealerships": dealerships,
         "pipeline": pipeline,
-        "open_url": list_url(sort="-activity"),
+        "open_url": list_url(state="open"),
+        "all_url": list_url(),
         "waiting_url": list_url(state="new", sort="activity"),
-        "recent_url": list_url(sort="-created"),
-        "unassigned_url": list_url(assignee="none"),
+        "recent_url": list_url(new_within=14, sort="-created"),
+        "unassigned_url": list_url(assignee="none", state="open"),
     }
     return render(request, "overview/home.html", context)

@@ -21,3 +21,20 @@
     }
   });
 })();
+
+// Leaving the edit page with unsaved changes asks first; saving or cancelling does not.
+(function () {
+  "use strict";
+  const form = document.getElementById("cluster-edit-form");
+  if (!form) return;
+  let dirty = form.dataset.dirty === "true";
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("change", function () { dirty = true; });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();
