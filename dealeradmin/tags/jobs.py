@@ -10,6 +10,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from queue import Empty, SimpleQueue
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -206,14 +207,32 @@ def tag_job_run(job_id: int, *, concurrency: int | None = None) -> TagJob:
     run_one = partial(_run_item, job, dealerships, stop)
     if workers == 1:
         for item_id in pending:
-            run_one(item_id, close_connection=False)
+            run_one(item_id)
     else:
+        queue = SimpleQueue()
+        for item_id in pending:
+            queue.put(item_id)
+
+        def worker() -> None:
+            # Each worker thread has its own connection: opened once, closed when the queue is
+            # empty (not per item: on PostgreSQL a connection costs more than an item's queries).
+            try:
+                while True:
+                    try:
+                        item_id = queue.get_nowait()
+                    except Empty:
+                        return
+                    run_one(item_id)
+            finally:
+                connection.close()
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"tagjob{job_id}") as pool:
-            list(pool.map(run_one, pending))
+            for running in [pool.submit(worker) for _ in range(workers)]:
+                running.result()
     return _finish(job, stopped_by=stop.error if stop.is_set() else None)
 
 
-def _run_item(job: TagJob, dealerships: dict, stop, item_id: int, close_connection=True) -> None:
+def _run_item(job: TagJob, dealerships: dict, stop, item_id: int) -> None:
     try:
         if stop.is_set():
             return
@@ -221,9 +240,6 @@ def _run_item(job: TagJob, dealerships: dict, stop, item_id: int, close_connecti
     except Exception:
         logger.exception("Tag job %s: item %s failed unexpectedly", job.id, item_id)
         _mark(item_id, job, TagJobItem.Status.FAILED, "An unexpected error stopped this change.")
-    finally:
-        if close_connection:
-            connection.close()  # each worker thread has its own connection
 
 
 def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
