@@ -55,7 +55,7 @@ serve: $(VENV)/.installed node_modules/.installed
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) exec $(VENV)/bin/gunicorn dealeradmin.wsgi --bind $(BIND) \
-	  --workers $(WORKERS) --threads $(THREADS) --timeout 30 --graceful-timeout 20 \
+	  --workers $(WORKERS) --threads $(THREADS) --timeout 30 --graceful-timeout 20 --keep-alive 5 \
 	  --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
 ## Test --------------------------------------------------------------------------------------

@@ -170,6 +170,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# Look files up per request instead of indexing ~2000 of them whenever the middleware loads
+# (every test client does); production serves the collected, hashed set.
+WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
 TASKS = {
     "default": {
