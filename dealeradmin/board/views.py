@@ -89,8 +89,16 @@ class Scope:
 def _scope(request: HttpRequest) -> Scope:
     dealerships = list(dealerships_for(request.user))
     ids = [d.id for d in dealerships]
-    users = list(SalesUser.objects.filter(dealership_id__in=ids).order_by("name", "ds_id"))
-    locations = list(Location.objects.filter(dealership_id__in=ids).order_by("name", "ds_id"))
+    users = list(
+        SalesUser.objects.filter(dealership_id__in=ids)
+        .select_related("dealership")
+        .order_by("name", "ds_id")
+    )
+    locations = list(
+        Location.objects.filter(dealership_id__in=ids)
+        .select_related("dealership")
+        .order_by("name", "ds_id")
+    )
     options = list(StatusOptionLabel.objects.filter(dealership_id__in=ids))
     form = ClusterFilterForm(request.GET, dealerships=dealerships, users=users, locations=locations)
     clusters = form.filter(LeadCluster.objects.filter(dealership_id__in=ids))

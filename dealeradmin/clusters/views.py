@@ -68,6 +68,7 @@ def _list_context(request: HttpRequest) -> dict:
     return {
         "dealerships": dealerships,
         "dealership_by_id": {d.id: d for d in dealerships},
+        "several_dealerships": len(dealerships) > 1,
         "users": users,
         "locations": locations,
         "filter_form": form,
