@@ -18,11 +18,9 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dealeradmin.accounts.access import (
-    dealerships_for,
     get_cluster_for_user,
     token_required,
 )
-from dealeradmin.accounts.models import Location, SalesUser
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.forms import MAX_ID, ClusterFilterForm
 from dealeradmin.clusters.models import LeadCluster, StatusOptionLabel, Tag
@@ -87,20 +85,10 @@ class Scope:
 
 
 def _scope(request: HttpRequest) -> Scope:
-    dealerships = list(dealerships_for(request.user))
+    form = ClusterFilterForm.for_person(request.user, request.GET)
+    dealerships, users, locations = form.dealerships, form.users, form.locations
     ids = [d.id for d in dealerships]
-    users = list(
-        SalesUser.objects.filter(dealership_id__in=ids)
-        .select_related("dealership")
-        .order_by("name", "ds_id")
-    )
-    locations = list(
-        Location.objects.filter(dealership_id__in=ids)
-        .select_related("dealership")
-        .order_by("name", "ds_id")
-    )
     options = list(StatusOptionLabel.objects.filter(dealership_id__in=ids))
-    form = ClusterFilterForm(request.GET, dealerships=dealerships, users=users, locations=locations)
     clusters = form.filter(LeadCluster.objects.filter(dealership_id__in=ids))
     grouping = GROUPINGS.get(request.GET.get("group", ""), GROUPINGS[DEFAULT_GROUPING])
     query = request.GET.copy()

@@ -6,6 +6,7 @@ from django import forms
 from django.core import signing
 from django.utils import timezone
 
+from dealeradmin.accounts.access import dealerships_for
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
 from dealeradmin.dealerstudio.payloads import build_update_body
 from dealeradmin.tags.aliases import ALIAS_OFFERED, canonical_names
@@ -315,6 +316,24 @@ class ClusterFilterForm(forms.Form):
             ("-created", "Newest cluster first"),
         ],
     )
+
+    @classmethod
+    def for_person(cls, user, data) -> "ClusterFilterForm":
+        """The form with the choices of the person's dealerships: their users and locations
+        (each with its dealership, for labels), three queries."""
+        dealerships = list(dealerships_for(user))
+        ids = [d.id for d in dealerships]
+        users = list(
+            SalesUser.objects.filter(dealership_id__in=ids)
+            .select_related("dealership")
+            .order_by("name", "ds_id")
+        )
+        locations = list(
+            Location.objects.filter(dealership_id__in=ids)
+            .select_related("dealership")
+            .order_by("name", "ds_id")
+        )
+        return cls(data, dealerships=dealerships, users=users, locations=locations)
 
     def __init__(self, data, *, dealerships, users, locations):
         super().__init__(data)

@@ -13,11 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from dealeradmin.accounts.access import (
-    dealerships_for,
     get_cluster_for_user,
     token_required,
 )
-from dealeradmin.accounts.models import Location, SalesUser
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.payloads import car_rows_changes
@@ -51,19 +49,9 @@ LIST_COLUMNS = (
 
 
 def _list_context(request: HttpRequest) -> dict:
-    dealerships = list(dealerships_for(request.user))
+    form = ClusterFilterForm.for_person(request.user, request.GET)
+    dealerships, users, locations = form.dealerships, form.users, form.locations
     ids = [d.id for d in dealerships]
-    users = list(
-        SalesUser.objects.filter(dealership_id__in=ids)
-        .select_related("dealership")
-        .order_by("name", "ds_id")
-    )
-    locations = list(
-        Location.objects.filter(dealership_id__in=ids)
-        .select_related("dealership")
-        .order_by("name", "ds_id")
-    )
-    form = ClusterFilterForm(request.GET, dealerships=dealerships, users=users, locations=locations)
     clusters = form.filter(LeadCluster.objects.filter(dealership_id__in=ids))
     return {
         "dealerships": dealerships,
