@@ -4,6 +4,7 @@
 
   const SESSION_EXPIRED = "Your session expired. Reload the page to carry on.";
   const FAILED = "That did not go through. Check your connection and try again.";
+  const MAX_MESSAGES = 3;
 
   function showMessage(text, level) {
     const region = document.getElementById("messages");
@@ -12,6 +13,7 @@
     p.className = "message message-" + (level || "info");
     p.textContent = text;
     region.appendChild(p);
+    while (region.children.length > MAX_MESSAGES) region.firstElementChild.remove();
   }
   window.dealeradmin = window.dealeradmin || {};
   window.dealeradmin.showMessage = showMessage;
@@ -37,11 +39,14 @@
     showMessage(FAILED, "error");
   });
 
-  // Clear old messages before each new user action.
+  // Clear old messages before each new action of the person's own (a click, typing), never
+  // before a request the page makes by itself (polling, a refresh after a save), which would
+  // wipe the message that save has just shown.
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.elt && event.detail.elt.closest("[data-keep-messages]")) return;
+    const trigger = event.detail.requestConfig.triggeringEvent;
     const region = document.getElementById("messages");
-    if (region && !event.detail.requestConfig.triggeringEvent?.type?.startsWith("every")) {
+    if (region && trigger && trigger.isTrusted) {
       region.replaceChildren();
     }
   });
