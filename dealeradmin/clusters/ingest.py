@@ -4,6 +4,8 @@ A payload older than what the mirror holds changes nothing, and so does a repeat
 one: deliveries may come twice, late, or at the same moment.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -175,7 +177,17 @@ def parse_payload(payload: object) -> ParsedPayload:
         if not isinstance(payload["cars"], list):
             raise PayloadInvalid("cars must be a list")
         cars = [_parse_car(car) for car in payload["cars"]]
+    if tags is not None:
+        fields["delivered_tags_digest"] = relations_digest(tags)
+    if cars is not None:
+        fields["delivered_cars_digest"] = relations_digest(cars)
     return ParsedPayload(fields, tags, cars, status_option)
+
+
+def relations_digest(rows: list) -> str:
+    return hashlib.blake2b(
+        json.dumps(rows, sort_keys=True).encode(), digest_size=16, usedforsecurity=False
+    ).hexdigest()
 
 
 def _parse_car(car) -> dict:
@@ -229,30 +241,36 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
     held = (
         LeadCluster.objects.select_for_update()
         .filter(pk=cluster_id)
-        .values_list("modified", "written_by_us_at")
+        .values_list(
+            "modified", "written_by_us_at", "delivered_tags_digest", "delivered_cars_digest"
+        )
         .first()
     )
+    fields = parsed.fields
     if held is None:
-        LeadCluster(id=cluster_id, **parsed.fields).save(force_insert=True)
+        LeadCluster(id=cluster_id, **fields).save(force_insert=True)
         outcome = "created"
+        tags_held = cars_held = False
     else:
-        incoming, (modified, written_by_us_at) = parsed.fields["modified"], held
+        incoming, (modified, written_by_us_at, tags_digest, cars_digest) = fields["modified"], held
         if modified is not None and incoming < modified:
             return IngestResult(cluster_id, "stale")
         if modified is not None and incoming == modified and written_by_us_at is None:
             return IngestResult(cluster_id, "duplicate")
         LeadCluster.objects.filter(pk=cluster_id).update(
-            **parsed.fields,
+            **fields,
             version=F("version") + 1,
             written_by_us_at=None,
             synced_at=timezone.now(),
         )
         outcome = "updated"
-    dealership_id = parsed.fields["dealership_id"]
+        tags_held = tags_digest and tags_digest == fields.get("delivered_tags_digest")
+        cars_held = cars_digest and cars_digest == fields.get("delivered_cars_digest")
+    dealership_id = fields["dealership_id"]
     fresh = outcome == "created"  # a new cluster has no tags or cars to compare or remove
-    if parsed.tags is not None:
+    if parsed.tags is not None and not tags_held:
         _replace_tags(cluster_id, dealership_id, parsed.tags, fresh=fresh)
-    if parsed.cars is not None:
+    if parsed.cars is not None and not cars_held:
         _replace_cars(cluster_id, parsed.cars, fresh=fresh)
     if parsed.status_option:
         option_id, name = parsed.status_option

@@ -70,6 +70,11 @@ class LeadCluster(models.Model):
         null=True, blank=True, help_text="Set when the mirror holds what we sent, not yet echoed"
     )
     synced_at = models.DateTimeField(auto_now=True)
+    # Digests of the tags and of the cars the last applied delivery carried, kept only while
+    # the mirror's rows still hold exactly those (our own saves blank them): most deliveries
+    # repeat them, and a matching digest spares reading the rows to compare.
+    delivered_tags_digest = models.CharField(max_length=32, blank=True, default="")
+    delivered_cars_digest = models.CharField(max_length=32, blank=True, default="")
 
     tags = models.ManyToManyField("Tag", through="ClusterTag", related_name="clusters")
 

@@ -25,6 +25,8 @@ _SENT_COLUMNS = (
     "approved",
     "lead_status_option_id",
     "car_ids",
+    "delivered_tags_digest",
+    "delivered_cars_digest",
 )
 
 
@@ -153,6 +155,11 @@ def apply_sent_changes(
             setattr(cluster, name, body[name])
     if read_version is None or cluster.version == read_version:
         cluster.written_by_us_at = timezone.now()
+    # The rows no longer hold what the last delivery carried (see LeadCluster).
+    if "tags" in body:
+        cluster.delivered_tags_digest = ""
+    if "car_lead_clusters_attributes" in body:
+        cluster.delivered_cars_digest = ""
     cluster.version += 1
     cluster.save(update_fields=[*_SENT_COLUMNS, "version", "written_by_us_at", "synced_at"])
     if "tags" in body:

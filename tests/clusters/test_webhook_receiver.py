@@ -10,10 +10,13 @@ import httpx
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from dealeradmin.accounts.models import Dealership
 from dealeradmin.clusters import webhooks
 from dealeradmin.clusters.ingest import REQUIRED_FIELDS
 from dealeradmin.clusters.models import CarInterest, ClusterTag, LeadCluster
+from dealeradmin.clusters.services import apply_sent_changes
 from tests.clusters.helpers import WEBHOOK_URL, post_webhook, webhook_headers
 
 NEW_ID = 880001
@@ -253,6 +256,37 @@ def test_the_echo_of_our_own_save_replaces_what_we_wrote(client, payload):
     LeadCluster.objects.filter(pk=NEW_ID).update(written_by_us_at=datetime.now().astimezone())
     assert post_webhook(client, payload).json()["outcome"] == "updated"
     assert LeadCluster.objects.get(pk=NEW_ID).written_by_us_at is None
+
+
+@pytest.mark.django_db
+def test_a_delivery_repeating_the_tags_and_cars_does_not_read_them_again(client, payload):
+    post_webhook(client, payload)
+    before = snapshot(NEW_ID)
+    with CaptureQueriesContext(connection) as queries:
+        assert post_webhook(client, later(payload, status="lost")).json()["outcome"] == "updated"
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "clusters_clustertag" not in read and "clusters_carinterest" not in read
+    after = snapshot(NEW_ID)
+    assert (after["tags"], after["cars"]) == (before["tags"], before["cars"])
+    assert after["fields"]["lead_state"] == "lost"
+
+
+@pytest.mark.django_db
+def test_after_our_own_save_changed_tags_and_cars_the_next_delivery_is_written_whole(
+    client, payload
+):
+    """A delivery repeating the previous one's tags and cars must still overwrite what our
+    own save wrote since (the mirror no longer holds what that delivery carried)."""
+    post_webhook(client, payload)
+    delivered = snapshot(NEW_ID)
+    dealership = Dealership(id=payload["dealership_id"])
+    car = {"car_id": 1, "family_id": 2, "manufacturer_id": 3}
+    body = {"tags": ["Ours only"], "car_lead_clusters_attributes": [car]}
+    apply_sent_changes(dealership, NEW_ID, body)
+    assert snapshot(NEW_ID)["tags"] == ["Ours only"]
+    assert post_webhook(client, later(payload)).json()["outcome"] == "updated"
+    after = snapshot(NEW_ID)
+    assert (after["tags"], after["cars"]) == (delivered["tags"], delivered["cars"])
 
 
 @pytest.mark.django_db
