@@ -48,7 +48,6 @@ BOARD_CARDS = 25
 EDIT_CLUSTER = 5001  # the sandbox's first cluster: it exists upstream too
 WEBHOOK_URL = "/webhooks/dealerstudio/lead-clusters/"
 FIRST_WEBHOOK_ID = 9_000_000
-TAG_JOB_CLUSTERS = 1_000
 TAG_JOB_LATENCY_MS = 50
 NOT_AVAILABLE = "not available"
 

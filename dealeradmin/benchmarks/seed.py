@@ -25,6 +25,15 @@ FIRST_SYNTHETIC_ID = 1_000_000
 FIRST_SYNTHETIC_CAR_ID = 50_000_000
 BATCH = 2_000
 RANDOM_SEED = 5
+# The tag merge changes 1 000 clusters that DealerStudio (the sandbox) holds too.
+TAG_MERGE_CLUSTERS = 1_000
+QUICK_TAG_MERGE_CLUSTERS = 20
+
+
+def upstream_clusters(quick: bool) -> int | None:
+    """How many clusters the benchmark's sandbox seeds: enough for the tag merge (None: its
+    default 400, plenty for a quick run)."""
+    return None if quick else TAG_MERGE_CLUSTERS
 
 
 def sandbox_payloads(sandbox) -> list[dict]:

@@ -141,7 +141,7 @@ def reset(request: HttpRequest) -> JsonResponse:
 def _reseed() -> None:
     with transaction.atomic():
         call_command("flush", interactive=False, verbosity=0)
-        seed.seed()
+        seed.seed(state.seed_clusters or seed.DEFAULT_CLUSTERS)
     state.snapshot_database()
 
 

@@ -49,6 +49,11 @@ class ApiTrafficMiddleware:
             response = self.get_response(request)
         entry["status"] = response.status_code
         state.log_request(entry)
+        if not response.streaming and not response.has_header("Content-Length"):
+            # With a length the server keeps the connection open for the next request, as
+            # DealerStudio's would, instead of a new connection, thread and database connection
+            # for each one.
+            response["Content-Length"] = str(len(response.content))
         return response
 
 

@@ -317,8 +317,19 @@ def seed_anchor() -> datetime:
     return datetime.combine(datetime.now(BRISBANE).date(), time.min, tzinfo=BRISBANE)
 
 
+DEFAULT_CLUSTERS = sum(spec["clusters"] for spec in DEALERSHIPS)
+
+
+def _cluster_counts(clusters: int) -> list[int]:
+    """`clusters` shared between the dealerships in the proportions of the default seed."""
+    counts = [clusters * spec["clusters"] // DEFAULT_CLUSTERS for spec in DEALERSHIPS]
+    counts[0] += clusters - sum(counts)
+    return counts
+
+
 @transaction.atomic
-def seed() -> None:
+def seed(size: int = DEFAULT_CLUSTERS) -> None:
+    """The demo data, with `size` lead clusters."""
     rng = random.Random(SEED)
     anchor = seed_anchor()
     users_by_dealership: dict[int, list[StaffUser]] = {}
@@ -346,10 +357,12 @@ def seed() -> None:
 
     clusters, leads, events, cars = [], [], [], []
     cluster_id = FIRST_CLUSTER_ID
-    for spec in DEALERSHIPS:
+    for spec, count in zip(DEALERSHIPS, _cluster_counts(size), strict=True):
         dealership_id = spec["id"]
-        high_quality = set(rng.sample(range(spec["clusters"]), 100)) if dealership_id == 101 else ()
-        for n in range(spec["clusters"]):
+        high_quality = (
+            set(rng.sample(range(count), min(100, count))) if dealership_id == 101 else ()
+        )
+        for n in range(count):
             cluster = _cluster(
                 rng,
                 anchor,

@@ -40,6 +40,7 @@ class Fault:
 
 config = Config()
 startup_config = Config()
+seed_clusters: int | None = None  # how many clusters a reseed makes (None: the default)
 _requests: list[dict] = []
 _faults: list[Fault] = []
 _pristine: sqlite3.Connection | None = None

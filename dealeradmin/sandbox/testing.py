@@ -34,12 +34,14 @@ class SandboxServer:
         webhook_url: str | None = None,
         webhook_token: str | None = None,
         latency_ms: int = 0,
+        clusters: int | None = None,
         port: int | None = None,
         startup_timeout: float = 30.0,
     ):
         self.webhook_url = webhook_url
         self.webhook_token = webhook_token
         self.latency_ms = latency_ms
+        self.clusters = clusters
         self.port = port
         self.startup_timeout = startup_timeout
         self.url = ""
@@ -66,6 +68,8 @@ class SandboxServer:
             f"--port={port}",
             f"--latency-ms={self.latency_ms}",
         ]
+        if self.clusters:
+            command.append(f"--clusters={self.clusters}")
         if self.webhook_url:
             command.append(f"--webhook-url={self.webhook_url}")
         if self.webhook_token:

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from .models import LEAD_STATES, CarLeadCluster, LeadCluster
+from .models import (
+    LEAD_STATES,
+    CarLeadCluster,
+    LeadCluster,
+    LeadStatusOption,
+    Location,
+    StaffUser,
+)
 
 NESTED = "car_lead_clusters_attributes"
 CAR_REQUIRED = ("car_id", "family_id", "manufacturer_id")
@@ -51,7 +58,8 @@ def parse_body(raw: bytes) -> dict:
     return attrs
 
 
-def update_cluster(cluster: LeadCluster, attrs: dict) -> None:
+def update_cluster(cluster: LeadCluster, attrs: dict) -> bool:
+    """Applies `attrs`; True when the cluster's car rows changed (its prefetched cars are stale)."""
     errors: dict[str, list[str]] = {}
     plan = _plan(cluster, attrs, errors)
     if errors:
@@ -69,7 +77,8 @@ def update_cluster(cluster: LeadCluster, attrs: dict) -> None:
             CarLeadCluster(cluster=cluster, **values) for values in plan.car_adds
         )
         cluster.modified = timezone.now()
-        cluster.save()
+        cluster.save(update_fields=[*plan.fields, "modified"])
+    return bool(plan.car_destroys or plan.car_updates or plan.car_adds)
 
 
 def _is_int(value) -> bool:
@@ -82,12 +91,8 @@ def _is_blank(value) -> bool:
 
 def _plan(cluster: LeadCluster, attrs: dict, errors: dict) -> _Plan:
     plan = _Plan()
-    dealership = cluster.dealership
-    users = set(dealership.users.values_list("id", flat=True))
-    locations = set(dealership.locations.values_list("id", flat=True))
-    options = set(dealership.status_options.values_list("id", flat=True))
 
-    def reference(key: str, allowed: set[int], message: str, *, blank_keeps: bool = False):
+    def reference(key: str, related, message: str, *, blank_keeps: bool = False):
         if key not in attrs:
             return
         value = attrs[key]
@@ -96,16 +101,20 @@ def _plan(cluster: LeadCluster, attrs: dict, errors: dict) -> _Plan:
                 plan.fields[key] = None
         elif not _is_int(value):
             errors[key] = [MSG_INTEGER]
-        elif value not in allowed:
+        elif not related.filter(dealership_id=cluster.dealership_id, id=value).exists():
             errors[key] = [message]
         else:
             plan.fields[key] = value
 
     # "When user_id param is blank, assigned user should not be updated."
-    reference("user_id", users, "is not a user of this dealership", blank_keeps=True)
-    reference("secondary_user_id", users, "is not a user of this dealership")
-    reference("location_id", locations, "is not a location of this dealership")
-    reference("lead_status_option_id", options, "is not a lead status option of this dealership")
+    reference("user_id", StaffUser.objects, "is not a user of this dealership", blank_keeps=True)
+    reference("secondary_user_id", StaffUser.objects, "is not a user of this dealership")
+    reference("location_id", Location.objects, "is not a location of this dealership")
+    reference(
+        "lead_status_option_id",
+        LeadStatusOption.objects,
+        "is not a lead status option of this dealership",
+    )
 
     if "lead_state" in attrs:
         state = attrs["lead_state"]

@@ -6,7 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import webhooks
-from .models import ApiKey, Dealership, LeadCluster
+from .models import ApiKey, Dealership
 from .payloads import cluster_payload, clusters_for_payload
 from .updates import Invalid, parse_body, update_cluster
 
@@ -73,18 +73,21 @@ def lead_cluster_update(request: HttpRequest, dealership: str, cluster_id: str) 
         return JsonResponse(CLUSTER_NOT_FOUND, status=404)
     if not key.dealerships.filter(id=found.id).exists():
         return JsonResponse(ACCESS_DENIED, status=403)
-    cluster = None
-    if cluster_id.isdigit():
-        cluster = LeadCluster.objects.filter(id=int(cluster_id), dealership=found).first()
-    if cluster is None:
-        return JsonResponse(CLUSTER_NOT_FOUND, status=404)
-
     with _write_lock:
+        # Read under the lock, so two PUTs to one cluster apply one after the other; read
+        # with everything the answer shows, so most updates need no second read.
+        cluster = None
+        if cluster_id.isdigit():
+            cluster = clusters_for_payload().filter(id=int(cluster_id), dealership=found).first()
+        if cluster is None:
+            return JsonResponse(CLUSTER_NOT_FOUND, status=404)
         try:
-            update_cluster(cluster, parse_body(request.body))
+            cars_changed = update_cluster(cluster, parse_body(request.body))
         except Invalid as invalid:
             return JsonResponse({"errors": invalid.errors}, status=422)
-        payload = cluster_payload(clusters_for_payload().get(id=cluster.id))
+        if cars_changed:
+            cluster = clusters_for_payload().get(id=cluster.id)
+        payload = cluster_payload(cluster)
         # Queued under the lock so webhooks leave in the order the updates happened.
         webhooks.enqueue(cluster.id, payload)
     return JsonResponse(payload)

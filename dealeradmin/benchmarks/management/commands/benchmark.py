@@ -112,12 +112,13 @@ class Command(BaseCommand):
     # the children ----------------------------------------------------------------------------
 
     def _seed(self, options) -> None:
-        from dealeradmin.benchmarks.seed import seed_mirror
+        from dealeradmin.benchmarks.seed import seed_mirror, upstream_clusters
         from dealeradmin.sandbox.testing import SandboxServer
 
         call_command("migrate", verbosity=0)
         started = time.monotonic()
-        with SandboxServer() as sandbox, override_settings(DEALERSTUDIO_API_URL=sandbox.url):
+        sandbox = SandboxServer(clusters=upstream_clusters(options["quick"]))
+        with sandbox, override_settings(DEALERSTUDIO_API_URL=sandbox.url):
             seed_mirror(
                 clusters=options["clusters"],
                 sandbox=sandbox,
@@ -135,6 +136,11 @@ class Command(BaseCommand):
         from django.urls import get_resolver
 
         from dealeradmin.benchmarks.measure import Bench, Row, rss_kb
+        from dealeradmin.benchmarks.seed import (
+            QUICK_TAG_MERGE_CLUSTERS,
+            TAG_MERGE_CLUSTERS,
+            upstream_clusters,
+        )
         from dealeradmin.sandbox.testing import SandboxServer
 
         quick = options["quick"]
@@ -143,7 +149,8 @@ class Command(BaseCommand):
             get_wsgi_application()
             get_resolver().url_patterns  # noqa: B018 - import every view, as a server would
             idle_kb = rss_kb()
-            with SandboxServer() as sandbox, override_settings(DEALERSTUDIO_API_URL=sandbox.url):
+            sandbox = SandboxServer(clusters=upstream_clusters(quick))
+            with sandbox, override_settings(DEALERSTUDIO_API_URL=sandbox.url):
                 bench = Bench(sandbox=sandbox, iterations=iterations, quick=quick)
                 self.stderr.write("measuring: list page and Django admin")
                 list_ms = bench.list_vs_admin()
@@ -154,7 +161,7 @@ class Command(BaseCommand):
                 self.stderr.write("measuring: webhook ingest")
                 bench.webhook_ingest(100 if quick else 5_000)
                 self.stderr.write("measuring: tag merge")
-                bench.tag_merge(20 if quick else 1_000)
+                bench.tag_merge(QUICK_TAG_MERGE_CLUSTERS if quick else TAG_MERGE_CLUSTERS)
                 bench.page_weight()
             peak_kb = rss_kb("VmHWM")
         bench.rows.append(

@@ -1,6 +1,7 @@
 """Serve the DealerStudio sandbox: migrate, seed if empty, then a threaded HTTP server."""
 
 import os
+import socket
 import socketserver
 
 from django.core.management import call_command
@@ -16,6 +17,12 @@ from dealeradmin.sandbox.models import Dealership
 
 
 class _Handler(WSGIRequestHandler):
+    def setup(self):
+        super().setup()
+        # Headers and body leave in separate writes; on a kept-alive connection Nagle's
+        # algorithm would hold the body back until the client's delayed ACK (40 ms).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def get_environ(self):
         # The "drop" fault needs the socket to close the connection without answering.
         environ = super().get_environ()
@@ -41,13 +48,25 @@ class Command(BaseCommand):
         parser.add_argument("--webhook-url", default=os.environ.get("SANDBOX_WEBHOOK_URL"))
         parser.add_argument("--webhook-token", default=os.environ.get("SANDBOX_WEBHOOK_TOKEN"))
         parser.add_argument("--latency-ms", type=int, default=0)
+        parser.add_argument(
+            "--clusters",
+            type=int,
+            default=seed.DEFAULT_CLUSTERS,
+            help="Lead clusters to seed an empty database with "
+            f"(default {seed.DEFAULT_CLUSTERS}; the benchmark asks for more)",
+        )
 
-    def handle(self, *args, addr, port, webhook_url, webhook_token, latency_ms, **options):
+    def handle(
+        self, *args, addr, port, webhook_url, webhook_token, latency_ms, clusters, **options
+    ):
         if latency_ms < 0:
             raise CommandError("--latency-ms must not be negative")
+        if clusters < 1:
+            raise CommandError("--clusters must be at least 1")
         call_command("migrate", interactive=False, verbosity=0)
+        state.seed_clusters = clusters
         if not Dealership.objects.exists():
-            seed.seed()
+            seed.seed(clusters)
             # A database left over from an earlier run is re-seeded by the first reset instead.
             state.snapshot_database()
         state.set_startup_config(
