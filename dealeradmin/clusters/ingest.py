@@ -283,21 +283,25 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
     return IngestResult(cluster_id, outcome)
 
 
-def set_cluster_tags(cluster: LeadCluster, names: list[str]) -> None:
+def set_cluster_tags(cluster_id: int, dealership_id: int, names: list[str]) -> None:
     """Replaces the cluster's tags with `names`, in order, creating tag rows as needed."""
-    _replace_tags(cluster.id, cluster.dealership_id, names, fresh=False)
+    _replace_tags(cluster_id, dealership_id, names, fresh=False)
 
 
 def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fresh: bool) -> None:
     unique = list(dict.fromkeys(names))
+    kept = 0
     if not fresh:
-        # Most deliveries repeat the tags the mirror holds: then nothing is rewritten.
-        held = ClusterTag.objects.filter(cluster_id=cluster_id).order_by("position", "id")
-        if list(held.values_list("tag__dealership_id", "tag__name")) == [
-            (dealership_id, name) for name in unique
-        ]:
-            return
-        held.delete()
+        links = ClusterTag.objects.filter(cluster_id=cluster_id)
+        held = list(links.order_by("position", "id").values_list("tag__dealership_id", "tag__name"))
+        wanted = [(dealership_id, name) for name in unique]
+        if held == wanted:
+            return  # most deliveries repeat the tags the mirror holds
+        if held == wanted[: len(held)]:
+            kept = len(held)  # tags added at the end (a merge, a bulk add): only those written
+        else:
+            links.delete()
+    unique = unique[kept:]
     if not unique:
         return
     existing = dict(
@@ -316,7 +320,7 @@ def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fres
         )
     ClusterTag.objects.bulk_create(
         ClusterTag(cluster_id=cluster_id, tag_id=existing[name], position=i)
-        for i, name in enumerate(unique)
+        for i, name in enumerate(unique, start=kept)
     )
 
 

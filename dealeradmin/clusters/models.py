@@ -133,6 +133,10 @@ class LeadCluster(models.Model):
         links = sorted(self.tag_links.all(), key=lambda link: link.position)
         return [link.tag.name for link in links]
 
+    def tag_names_in_order(self) -> list[str]:
+        """`tag_names` in one query, without prefetching."""
+        return list(self.tag_links.order_by("position", "id").values_list("tag__name", flat=True))
+
 
 class Tag(models.Model):
     """One spelling of a tag in one dealership, exactly as DealerStudio stores it."""

@@ -1,6 +1,7 @@
 """Changing a lead cluster: upstream first, with the person's own token, then the mirror."""
 
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from dealeradmin.accounts.access import client_for
@@ -12,22 +13,6 @@ from .ingest import set_cluster_tags
 from .models import CarInterest, LeadCluster, StatusOptionLabel
 
 CAR_FIELDS = ("car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
-# The mirror's columns an update body can set (see apply_sent_changes).
-_SENT_COLUMNS = (
-    "dealership_id",
-    "assignee_id",
-    "assignee_name",
-    "secondary_user_id",
-    "secondary_user_name",
-    "location_id",
-    "location_name",
-    "lead_state",
-    "approved",
-    "lead_status_option_id",
-    "car_ids",
-    "delivered_tags_digest",
-    "delivered_cars_digest",
-)
 
 
 def editable_values(cluster: LeadCluster) -> dict:
@@ -118,8 +103,9 @@ def cluster_update(
     except DealerStudioError as error:
         audit_finish(entry, error=error)
         raise
-    apply_sent_changes(dealership, cluster.id, body, read_version=cluster.version)
-    audit_finish(entry)
+    with transaction.atomic():  # one write for the mirror and the outcome
+        apply_sent_changes(dealership, cluster.id, body, read_version=cluster.version)
+        audit_finish(entry)
 
 
 @transaction.atomic
@@ -131,20 +117,16 @@ def apply_sent_changes(
     `read_version` is the mirror's version when the change was made; if a webhook has been
     applied since, its echo may already be in, so the row is not marked as awaiting one.
     """
-    # Only the columns a body can change are read and written back: the cluster's leads and
-    # events (its largest columns) are neither decoded nor re-encoded for an edit.
-    cluster = (
-        LeadCluster.objects.select_for_update().only(*_SENT_COLUMNS, "version").get(pk=cluster_id)
-    )
+    columns = {}
     if "user_id" in body:
-        cluster.assignee_id = body["user_id"]
-        cluster.assignee_name = _user_name(dealership, body["user_id"])
+        columns["assignee_id"] = body["user_id"]
+        columns["assignee_name"] = _user_name(dealership, body["user_id"])
     if "secondary_user_id" in body:
-        cluster.secondary_user_id = body["secondary_user_id"]
-        cluster.secondary_user_name = _user_name(dealership, body["secondary_user_id"])
+        columns["secondary_user_id"] = body["secondary_user_id"]
+        columns["secondary_user_name"] = _user_name(dealership, body["secondary_user_id"])
     if "location_id" in body:
-        cluster.location_id = body["location_id"]
-        cluster.location_name = (
+        columns["location_id"] = body["location_id"]
+        columns["location_name"] = (
             Location.objects.filter(dealership=dealership, ds_id=body["location_id"])
             .values_list("name", flat=True)
             .first()
@@ -152,26 +134,36 @@ def apply_sent_changes(
         )
     for name in ("lead_state", "approved", "lead_status_option_id", "car_ids"):
         if name in body:
-            setattr(cluster, name, body[name])
-    if read_version is None or cluster.version == read_version:
-        cluster.written_by_us_at = timezone.now()
+            columns[name] = body[name]
     # The rows no longer hold what the last delivery carried (see LeadCluster).
     if "tags" in body:
-        cluster.delivered_tags_digest = ""
+        columns["delivered_tags_digest"] = ""
     if "car_lead_clusters_attributes" in body:
-        cluster.delivered_cars_digest = ""
-    cluster.version += 1
-    cluster.save(update_fields=[*_SENT_COLUMNS, "version", "written_by_us_at", "synced_at"])
+        columns["delivered_cars_digest"] = ""
+    now = timezone.now()
+    awaiting_echo = (
+        Value(now)
+        if read_version is None
+        else Case(When(version=read_version, then=Value(now)), default=F("written_by_us_at"))
+    )
+    # One UPDATE (it also takes the row lock that keeps a webhook delivery of this cluster
+    # out until the tags and cars below are written); the large columns are never read.
+    updated = LeadCluster.objects.filter(pk=cluster_id).update(
+        **columns, written_by_us_at=awaiting_echo, version=F("version") + 1, synced_at=now
+    )
+    if not updated:
+        raise LeadCluster.DoesNotExist(f"Lead cluster {cluster_id} is not in the mirror")
     if "tags" in body:
-        set_cluster_tags(cluster, body["tags"])
+        set_cluster_tags(cluster_id, dealership.id, body["tags"])
     for row in body.get("car_lead_clusters_attributes", []):
         fields = {name: row[name] for name in CAR_FIELDS if name in row}
+        cars = CarInterest.objects.filter(cluster_id=cluster_id)
         if "id" not in row:
-            CarInterest.objects.create(cluster=cluster, **fields)
+            CarInterest.objects.create(cluster_id=cluster_id, **fields)
         elif row.get("_destroy"):
-            CarInterest.objects.filter(cluster=cluster, ds_id=row["id"]).delete()
+            cars.filter(ds_id=row["id"]).delete()
         else:
-            CarInterest.objects.filter(cluster=cluster, ds_id=row["id"]).update(**fields)
+            cars.filter(ds_id=row["id"]).update(**fields)
 
 
 def _user_name(dealership: Dealership, user_id: int | None) -> str:

@@ -2,6 +2,7 @@
 
 import threading
 
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -55,12 +56,18 @@ def apikey_details(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _find_dealership(slug_or_id: str) -> Dealership | None:
+def _find_dealership(slug_or_id: str, *, granted_to: ApiKey) -> Dealership | None:
+    """The dealership by id or slug, with `granted`: whether the key reaches it."""
+    dealerships = Dealership.objects.annotate(
+        granted=Exists(
+            ApiKey.dealerships.through.objects.filter(apikey=granted_to, dealership=OuterRef("pk"))
+        )
+    )
     if slug_or_id.isdigit():
-        found = Dealership.objects.filter(id=int(slug_or_id)).first()
+        found = dealerships.filter(id=int(slug_or_id)).first()
         if found:
             return found
-    return Dealership.objects.filter(slug=slug_or_id).first()
+    return dealerships.filter(slug=slug_or_id).first()
 
 
 @require_http_methods(["PUT"])
@@ -68,10 +75,10 @@ def lead_cluster_update(request: HttpRequest, dealership: str, cluster_id: str) 
     key = _api_key(request)
     if key is None:
         return JsonResponse(UNAUTHORIZED, status=401)
-    found = _find_dealership(dealership)
+    found = _find_dealership(dealership, granted_to=key)
     if found is None:
         return JsonResponse(CLUSTER_NOT_FOUND, status=404)
-    if not key.dealerships.filter(id=found.id).exists():
+    if not found.granted:
         return JsonResponse(ACCESS_DENIED, status=403)
     with _write_lock:
         # Read under the lock, so two PUTs to one cluster apply one after the other; read

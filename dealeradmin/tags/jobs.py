@@ -8,13 +8,14 @@ resumed job looks only at items not done, so no cluster is sent the same change 
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from queue import Empty, SimpleQueue
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -42,6 +43,7 @@ CHANGED_SINCE_PLANNED = "Its tags changed after the job was planned, so it was l
 NOT_IN_MIRROR = "This cluster is no longer in the dashboard's copy of DealerStudio."
 STOPPED_BECAUSE = "Stopped: {error} Resume the job to carry on from where it stopped."
 FAILED_ITEMS = "{count} cluster{s} could not be changed; resume the job to try them again."
+PROGRESS_SECONDS = 0.5
 REVERT_SKIPPED = "Its tags changed after job #{job} ran, so reverting would overwrite that."
 
 
@@ -197,21 +199,19 @@ def tag_job_run(job_id: int, *, concurrency: int | None = None) -> TagJob:
         logger.info("Tag job %s is %s; nothing to run", job_id, job.status)
         return job
     pending = list(
-        job.items.filter(
-            status__in=[TagJobItem.Status.PENDING, TagJobItem.Status.FAILED]
-        ).values_list("id", flat=True)
+        job.items.filter(status__in=[TagJobItem.Status.PENDING, TagJobItem.Status.FAILED])
     )
     dealerships = {d.id: d for d in Dealership.objects.all()}
     stop = _Stop()
     workers = max(1, concurrency or settings.TAG_JOB_CONCURRENCY)
-    run_one = partial(_run_item, job, dealerships, stop)
+    run_one = partial(_run_item, job, dealerships, stop, _Progress(job.id))
     if workers == 1:
-        for item_id in pending:
-            run_one(item_id)
+        for item in pending:
+            run_one(item)
     else:
         queue = SimpleQueue()
-        for item_id in pending:
-            queue.put(item_id)
+        for item in pending:
+            queue.put(item)
 
         def worker() -> None:
             # Each worker thread has its own connection: opened once, closed when the queue is
@@ -219,10 +219,10 @@ def tag_job_run(job_id: int, *, concurrency: int | None = None) -> TagJob:
             try:
                 while True:
                     try:
-                        item_id = queue.get_nowait()
+                        item = queue.get_nowait()
                     except Empty:
                         return
-                    run_one(item_id)
+                    run_one(item)
             finally:
                 connection.close()
 
@@ -232,36 +232,58 @@ def tag_job_run(job_id: int, *, concurrency: int | None = None) -> TagJob:
     return _finish(job, stopped_by=stop.error if stop.is_set() else None)
 
 
-def _run_item(job: TagJob, dealerships: dict, stop, item_id: int) -> None:
+class _Progress:
+    """Brings the job's counts (its progress bar) and heartbeat up to date, at most every
+    PROGRESS_SECONDS: counting every item of a thousand-cluster job after each one would cost
+    more than the item itself. The job's end counts them once more."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def item_finished(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last < PROGRESS_SECONDS:
+                return
+            self._last = now
+        _recount(self.job_id, heartbeat=True)
+
+
+def _run_item(job: TagJob, dealerships: dict, stop, progress: _Progress, item) -> None:
     try:
         if stop.is_set():
             return
-        _send_item(job, dealerships, stop, TagJobItem.objects.get(pk=item_id))
+        _send_item(job, dealerships, stop, item)
     except Exception:
-        logger.exception("Tag job %s: item %s failed unexpectedly", job.id, item_id)
-        _mark(item_id, job, TagJobItem.Status.FAILED, "An unexpected error stopped this change.")
+        logger.exception("Tag job %s: item %s failed unexpectedly", job.id, item.id)
+        _mark(item.id, TagJobItem.Status.FAILED, "An unexpected error stopped this change.")
+    progress.item_finished()
 
 
 def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
-    if item.status == TagJobItem.Status.DONE:
+    cluster = (
+        LeadCluster.objects.only("id", "dealership_id", "version")
+        .filter(pk=item.cluster_id)
+        .first()
+    )
+    if cluster is None:
+        _mark(item.id, TagJobItem.Status.FAILED, NOT_IN_MIRROR)
         return
-    held = current_tags([item.cluster_id]).get(item.cluster_id)
-    if held is None:
-        _mark(item.id, job, TagJobItem.Status.FAILED, NOT_IN_MIRROR)
-        return
-    if held[1] == item.new_tags:
+    held = cluster.tag_names_in_order()
+    if held == item.new_tags:
         # Already applied (say the process died between the PUT and marking it done).
-        _mark(item.id, job, TagJobItem.Status.DONE, "")
+        _mark(item.id, TagJobItem.Status.DONE, "")
         return
-    if held[1] != item.old_tags:
-        _mark(item.id, job, TagJobItem.Status.SKIPPED, CHANGED_SINCE_PLANNED)
+    if held != item.old_tags:
+        _mark(item.id, TagJobItem.Status.SKIPPED, CHANGED_SINCE_PLANNED)
         return
-    TagJobItem.objects.filter(pk=item.pk).update(attempts=item.attempts + 1)
     try:
         cluster_update(
             user=job.created_by,
             dealership=dealerships[item.dealership_id],
-            cluster=LeadCluster.objects.only("id", "dealership_id").get(pk=item.cluster_id),
+            cluster=cluster,
             base={"tags": item.old_tags},
             body={"tags": item.new_tags},
             action=AuditEntry.Action.TAG_CHANGE,
@@ -269,20 +291,23 @@ def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
             retry_seconds=settings.DEALERSTUDIO_JOB_RETRY_SECONDS,
         )
     except errors.DealerStudioError as error:
-        _mark(item.id, job, TagJobItem.Status.FAILED, error.message)
+        _mark(item.id, TagJobItem.Status.FAILED, error.message, sent=True)
         if isinstance(error, STOPPING_ERRORS) and not stop.is_set():
             stop.error = error.message
             stop.set()
         return
-    _mark(item.id, job, TagJobItem.Status.DONE, "")
+    _mark(item.id, TagJobItem.Status.DONE, "", sent=True)
 
 
-def _mark(item_id: int, job: TagJob, status: str, error: str) -> None:
-    with transaction.atomic():
-        TagJobItem.objects.filter(pk=item_id).update(
-            status=status, error=error, finished_at=timezone.now()
-        )
-        _recount(job.id, heartbeat=True)
+def _mark(item_id: int, status: str, error: str, *, sent: bool = False) -> None:
+    """Records an item's outcome in its own transaction; `sent`: its PUT was attempted (the
+    attempt itself is in the audit log from before the call)."""
+    TagJobItem.objects.filter(pk=item_id).update(
+        status=status,
+        error=error,
+        finished_at=timezone.now(),
+        attempts=F("attempts") + (1 if sent else 0),
+    )
 
 
 def _recount(job_id: int, *, heartbeat: bool = False) -> dict:

@@ -118,7 +118,7 @@ def test_a_finished_job_is_reverted_except_where_tags_moved_on(
     job = run_latest_job()
     items = list(job.items.order_by("id"))
     moved_on = LeadCluster.objects.get(pk=items[0].cluster_id)
-    set_cluster_tags(moved_on, [*items[0].new_tags, "Edited since"])
+    set_cluster_tags(moved_on.id, moved_on.dealership_id, [*items[0].new_tags, "Edited since"])
 
     preview = admin_client.get(f"/tags/jobs/{job.id}/revert/")
     assert preview.context["preview"].total == len(items) - 1
