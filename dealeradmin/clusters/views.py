@@ -21,7 +21,7 @@ from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.payloads import car_rows_changes
 
 from .forms import BASE_SALT, ClusterEditForm, ClusterFilterForm, car_formset
-from .models import ClusterTag, LeadCluster, StatusOptionLabel, Tag
+from .models import ClusterTag, LeadCluster, Tag
 from .services import cluster_update, editable_values
 
 PAGE_SIZES = (25, 50, 100)
@@ -297,7 +297,6 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "clashes": clash_rows,
         "back_query": request.GET.get("back") or request.POST.get("back") or "",
         "back_url": _back_url(request),
-        "status_options": StatusOptionLabel.objects.filter(dealership_id=dealership.id),
         "tag_suggestions": Tag.objects.filter(dealership_id=dealership.id)
         .values_list("name", flat=True)
         .order_by("name")[:500],

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dealeradmin.accounts.models import Dealership
 from dealeradmin.clusters import webhooks
-from dealeradmin.clusters.ingest import REQUIRED_FIELDS
+from dealeradmin.clusters.ingest import REQUIRED_FIELDS, set_cluster_tags
 from dealeradmin.clusters.models import CarInterest, ClusterTag, LeadCluster
 from dealeradmin.clusters.services import apply_sent_changes
 from tests.clusters.helpers import WEBHOOK_URL, post_webhook, webhook_headers
@@ -367,3 +367,26 @@ def test_simultaneous_deliveries_of_one_cluster_never_interleave_into_a_mix(live
         assert _observed(NEW_ID + round_number) == _expected(newest), (
             f"round {round_number} on {connection.vendor}: {outcomes}"
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda tags: [*tags, "Added at the end", "And another"],
+        lambda tags: ["Put first", *tags],
+        lambda tags: list(reversed(tags)) + ["Added"],
+        lambda tags: tags[1:],
+        lambda tags: [],
+    ],
+    ids=["appended", "prepended", "reordered", "one removed", "all removed"],
+)
+def test_our_own_tag_changes_leave_exactly_the_tags_sent_in_order(client, payload, change):
+    post_webhook(client, payload)
+    held = snapshot(NEW_ID)["tags"]
+    assert len(held) >= 1
+    wanted = change(held)
+    set_cluster_tags(NEW_ID, payload["dealership_id"], wanted)
+    links = ClusterTag.objects.filter(cluster_id=NEW_ID).order_by("position", "id")
+    assert [link.tag.name for link in links] == wanted
+    assert [link.position for link in links] == list(range(len(wanted)))
