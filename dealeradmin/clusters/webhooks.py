@@ -45,7 +45,10 @@ def lead_cluster_webhook(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "payload too large"}, status=413)
     try:
         payload = json.loads(body)
-        result = ingest_payload(payload)
+        # JSON carries a NUL only escaped (the parser refuses a raw one); in UTF-8, which
+        # DealerStudio sends, the escape shows in the bytes.
+        nul_free = json.detect_encoding(body) == "utf-8" and b"\\u0000" not in body
+        result = ingest_payload(payload, nul_free=nul_free)
     except (ValueError, RecursionError, PayloadInvalid) as exc:
         # RecursionError: absurdly deep nesting is not a payload either.
         message = str(exc) if isinstance(exc, PayloadInvalid) else "the body is not JSON"

@@ -15,7 +15,14 @@ from django.utils.html import escape
 
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.models import LeadCluster, Tag
-from tests.clusters.helpers import edit_url, form_values, open_edit, post_webhook
+from tests.clusters.helpers import (
+    WEBHOOK_URL,
+    edit_url,
+    form_values,
+    open_edit,
+    post_webhook,
+    webhook_headers,
+)
 from tests.conftest import BRISBANE
 
 pytestmark = pytest.mark.usefixtures("committed_mirror")
@@ -185,3 +192,24 @@ def test_the_sent_body_carries_the_hostile_text_unchanged(manager_client, sandbo
         form_values(manager_client.get(edit_url(cluster, BRISBANE)).content.decode())["tags"]
         == f"{EMOJI}\n{RTL}"
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_nul_in_a_webhook_body_in_another_unicode_encoding_is_stripped_too(
+    seed_payloads, manager, encoding
+):
+    """JSON may come as UTF-16 or UTF-32, where the escaped NUL is not the ASCII bytes the
+    receiver looks for first."""
+    payload = json.loads(seed_payloads[0])
+    payload.update(Id=HOSTILE_ID + 2, tags=[NUL])
+    payload["contact"]["email"] = f"nul{NUL}@example.com"
+    response = Client().post(
+        WEBHOOK_URL,
+        json.dumps(payload).encode(encoding),
+        content_type="application/json",
+        **webhook_headers(),
+    )
+    assert response.status_code == 200
+    cluster = LeadCluster.objects.get(pk=HOSTILE_ID + 2)
+    assert cluster.tag_names() == ["NullByte"]
+    assert cluster.contact_email == "nulNullByte@example.com"
