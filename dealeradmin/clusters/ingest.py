@@ -39,6 +39,20 @@ DISPLAY_NAME_LIMIT = 200
 TAG_NAME_LIMIT = 500
 
 
+# The mirror's indexed columns a delivery sets (see LeadCluster.Meta and migration 0006).
+INDEXED_COLUMNS = (
+    "dealership_id",
+    "lead_state",
+    "assignee_id",
+    "location_id",
+    "lead_status_option_id",
+    "contact_name",
+    "search_text",
+    "created",
+    "last_lead_created_at",
+)
+
+
 class PayloadInvalid(ValueError):
     """The payload is not a Lead Cluster Webhook body we can trust."""
 
@@ -246,7 +260,11 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
         LeadCluster.objects.select_for_update()
         .filter(pk=cluster_id)
         .values_list(
-            "modified", "written_by_us_at", "delivered_tags_digest", "delivered_cars_digest"
+            "modified",
+            "written_by_us_at",
+            "delivered_tags_digest",
+            "delivered_cars_digest",
+            *INDEXED_COLUMNS,
         )
         .first()
     )
@@ -256,13 +274,21 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
         outcome = "created"
         tags_held = cars_held = False
     else:
-        incoming, (modified, written_by_us_at, tags_digest, cars_digest) = fields["modified"], held
+        modified, written_by_us_at, tags_digest, cars_digest, *indexed = held
+        incoming = fields["modified"]
         if modified is not None and incoming < modified:
             return IngestResult(cluster_id, "stale")
         if modified is not None and incoming == modified and written_by_us_at is None:
             return IngestResult(cluster_id, "duplicate")
+        # An indexed column left out of the UPDATE leaves its indexes untouched: most
+        # deliveries change a cluster's story, not its state, people or name.
+        unchanged = {
+            name
+            for name, value in zip(INDEXED_COLUMNS, indexed, strict=True)
+            if name in fields and fields[name] == value
+        }
         LeadCluster.objects.filter(pk=cluster_id).update(
-            **fields,
+            **{name: value for name, value in fields.items() if name not in unchanged},
             version=F("version") + 1,
             written_by_us_at=None,
             synced_at=timezone.now(),

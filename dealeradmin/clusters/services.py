@@ -108,7 +108,7 @@ def cluster_update(
         audit_finish(entry)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside cluster_update's transaction, no savepoint
 def apply_sent_changes(
     dealership: Dealership, cluster_id: int, body: dict, *, read_version: int | None = None
 ) -> None:
