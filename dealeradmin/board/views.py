@@ -28,7 +28,7 @@ from dealeradmin.accounts.access import (
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.forms import MAX_ID, ClusterFilterForm
 from dealeradmin.clusters.models import LeadCluster, StatusOptionLabel, Tag
-from dealeradmin.core.templatetags.local_time import in_zone
+from dealeradmin.core.templatetags.local_time import datetime_text, in_zone
 
 from .columns import (
     DEFAULT_GROUPING,
@@ -145,17 +145,11 @@ def _decorate(request: HttpRequest, scope: Scope, cards: list, selected: set[int
         if cluster.last_lead_created_at:
             local = in_zone(cluster.last_lead_created_at, cluster.dealership)
             cluster.activity_iso = local.isoformat()
-            cluster.activity_title = _exact_time(local)
+            cluster.activity_title = datetime_text(local)
             cluster.activity_age = timesince(cluster.last_lead_created_at, now, depth=1)
         # Jinja2 escaped every value; the Django template only places the result.
         cluster.card_html = mark_safe(template.render({**shared, "cluster": cluster}))
     return cards
-
-
-def _exact_time(local: datetime) -> str:
-    """ "3 Dec 2026, 2:05 p.m.", as the date filter's "j M Y, g:i a" gives it, at a
-    fifteenth of the cost (it is paid per card)."""
-    return f"{local:%-d %b %Y, %-I:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
 
 
 def _move_url(scope: Scope) -> str:

@@ -1,10 +1,14 @@
 """{% local_time %}: the dealership's wall clock, with the exact moment on hover."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+import pytest
 from django.template import Context, Template
+from django.utils.dateformat import format as date_format
 
 from dealeradmin.accounts.models import Dealership
+from dealeradmin.core.templatetags.local_time import STYLES, datetime_text
 
 MOMENT = datetime(2026, 7, 1, 22, 5, 9, tzinfo=UTC)
 
@@ -36,3 +40,12 @@ def test_an_unknown_zone_or_no_zone_falls_back_to_brisbane():
 
 def test_nothing_to_show_is_a_dash():
     assert _render("{% local_time when %}", when=None) == "—"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-12-03T00:05:00", "2026-12-03T09:07:00", "2026-12-03T12:00:00", "2026-01-31T23:59:00"],
+)
+def test_the_fast_datetime_text_matches_the_datetime_style(moment):
+    local = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Australia/Brisbane"))
+    assert datetime_text(local) == date_format(local, STYLES["datetime"])
