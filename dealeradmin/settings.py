@@ -114,7 +114,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "templates"],
-        "OPTIONS": {"undefined": jinja2.StrictUndefined},
+        "OPTIONS": {
+            "undefined": jinja2.StrictUndefined,
+            "environment": "dealeradmin.core.jinja2_environment.environment",
+        },
     },
 ]
 # Form widgets through Django's own Jinja2 widget templates: several times faster on a form of

@@ -1,7 +1,15 @@
 """How forms render their widgets."""
 
+from pathlib import Path
+
+import django.forms
 from django.forms.renderers import DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist
+from django.utils.functional import cached_property
+
+# Flat versions of the commonest widget templates (input, select, textarea), found before
+# Django's: its own include a template per widget and another per option.
+FLAT_WIDGETS = Path(__file__).parent / "jinja2"
 
 
 class WidgetRenderer(Jinja2):
@@ -10,6 +18,17 @@ class WidgetRenderer(Jinja2):
     field wrapper, falls back to the Django template it ships with."""
 
     fallback = DjangoTemplates()
+
+    @cached_property
+    def engine(self):
+        return self.backend(
+            {
+                "APP_DIRS": False,
+                "DIRS": [FLAT_WIDGETS, Path(django.forms.__file__).parent / "jinja2"],
+                "NAME": "djangoforms",
+                "OPTIONS": {},
+            }
+        )
 
     def get_template(self, template_name):
         try:
