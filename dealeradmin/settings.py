@@ -109,8 +109,9 @@ TEMPLATES = [
         },
     },
     {
-        # Only where the template language's cost per variable shows: the board's cards
-        # (`*.jinja` beside the page that uses them, always asked for by this engine's name).
+        # Only where the template language's cost per variable shows: the board's cards and
+        # the edit page's content (`*.jinja` beside the page that uses them, always asked for
+        # by this engine's name).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "templates"],
@@ -150,6 +151,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = ["dealeradmin.accounts.backends.UserWithTokenBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

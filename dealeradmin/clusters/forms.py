@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core import signing
+from django.db.models import IntegerField, Value
 from django.utils import timezone
 
 from dealeradmin.accounts.access import dealerships_for
@@ -41,6 +42,33 @@ def _choices_with_current(choices: list, current: int | None) -> list:
     if current is not None and current not in {value for value, _ in choices}:
         choices = [*choices, (current, f"#{current} (not in your token's list)")]
     return choices
+
+
+def _choice_lists(dealership: Dealership) -> tuple[list, list, list]:
+    """The dealership's salespeople, locations and status options as (id, name) choices, each
+    list by name, in one query."""
+
+    def choices(queryset, kind: int, id_field: str):
+        return (
+            queryset.filter(dealership_id=dealership.id)
+            .order_by()
+            .annotate(kind=Value(kind, output_field=IntegerField()))
+            .values_list("kind", id_field, "name")
+        )
+
+    rows = (
+        choices(SalesUser.objects, 0, "ds_id")
+        .union(
+            choices(Location.objects, 1, "ds_id"),
+            choices(StatusOptionLabel.objects, 2, "option_id"),
+            all=True,
+        )
+        .order_by("kind", "name", "ds_id")
+    )
+    lists = ([], [], [])
+    for kind, value, name in rows:
+        lists[kind].append((value, StatusOptionLabel.label(value, name) if kind == 2 else name))
+    return lists
 
 
 class ClusterEditForm(forms.Form):
@@ -94,14 +122,7 @@ class ClusterEditForm(forms.Form):
             # Signed only for a form the page shows afresh: a posted form carries its own.
             initial["base"] = signing.dumps(base, salt=BASE_SALT, compress=True)
         super().__init__(*args, initial=initial, **kwargs)
-        users = [(u.ds_id, u.name) for u in SalesUser.objects.filter(dealership=dealership)]
-        locations = [
-            (loc.ds_id, loc.name) for loc in Location.objects.filter(dealership=dealership)
-        ]
-        options = [
-            (o.option_id, str(o))
-            for o in StatusOptionLabel.objects.filter(dealership_id=dealership.id)
-        ]
+        users, locations, options = _choice_lists(dealership)
         assignee = base["user_id"]
         # A blank assignee is only offered while the cluster has none (see NO_UNASSIGN).
         blank_assignee = [("", "— Unassigned —")] if assignee is None else []

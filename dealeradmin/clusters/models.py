@@ -215,4 +215,8 @@ class StatusOptionLabel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name or f"Option {self.option_id}"
+        return self.label(self.option_id, self.name)
+
+    @staticmethod
+    def label(option_id: int, name: str) -> str:
+        return name or f"Option {option_id}"

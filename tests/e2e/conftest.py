@@ -55,7 +55,7 @@ def signed_in_page(browser, live_server, user, *, viewport=None):
     """A browser page whose session belongs to `user`, as if they had signed in."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = django_settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     context = browser.new_context(base_url=live_server.url, viewport=viewport)
