@@ -77,7 +77,13 @@ class ApiToken(models.Model):
 
     @property
     def token(self) -> str:
-        return decrypt_token(self.ciphertext)
+        # Decrypted once per loaded row (a save checks the token, then sends it; a tag job
+        # sends it once per cluster), and again whenever the ciphertext changes.
+        ciphertext, plaintext = self.__dict__.get("_decrypted", (None, ""))
+        if ciphertext != self.ciphertext:
+            plaintext = decrypt_token(self.ciphertext)
+            self.__dict__["_decrypted"] = (self.ciphertext, plaintext)
+        return plaintext
 
     def set_token(self, token: str) -> None:
         self.ciphertext = encrypt_token(token)

@@ -74,3 +74,18 @@ def test_rotation_lists_by_username_the_tokens_no_key_decrypts(settings):
     assert "dsk_" not in out + err
     lost.refresh_from_db()
     assert lost.ciphertext == lost_ciphertext
+
+
+def test_a_token_read_once_is_not_shown_again_after_its_ciphertext_changes(settings):
+    # A row decrypts its token once; a new token or a new key's ciphertext is read afresh.
+    settings.TOKEN_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    api_token = ApiToken()
+    api_token.set_token("dsk_first_token_1111")
+    assert api_token.token == "dsk_first_token_1111"
+    api_token.set_token("dsk_second_token_2222")
+    assert api_token.token == "dsk_second_token_2222"
+    settings.TOKEN_ENCRYPTION_KEYS = [OLD_KEY]
+    api_token.set_token("dsk_third_token_3333")
+    settings.TOKEN_ENCRYPTION_KEYS = [NEW_KEY]
+    with pytest.raises(TokenUndecryptable):
+        api_token.token  # noqa: B018
