@@ -4,6 +4,7 @@ import json
 from functools import partial
 
 from django.contrib import messages
+from django.contrib.messages.constants import DEFAULT_TAGS
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
@@ -206,14 +207,17 @@ def _shown(form, name: str, value) -> str:
     if name == "car_ids":
         return ", ".join(str(car) for car in value)
     if name == "cars":
-        return "; ".join(
-            f"car {row['car_id']}" + (f" ({row['year']})" if row.get("year") else "")
-            for row in value
-            if not row.get("_destroy")
-        )
+        return "; ".join(_car_text(row) for row in value if not row.get("_destroy"))
     field = form.fields.get(name)
     choices = dict(getattr(field, "choices", None) or [])
     return str(choices.get(value, value))
+
+
+def _car_text(row: dict) -> str:
+    """ "car 30749 (2024, GT, red)": every field a person can change in a row, so two versions
+    of a row that differ only in badge or colour read differently."""
+    details = [str(row[name]) for name in ("year", "badge", "colour") if row.get(name)]
+    return f"car {row['car_id']}" + (f" ({', '.join(details)})" if details else "")
 
 
 def _clashes(base: dict, current: dict, body: dict) -> list[str]:
@@ -230,6 +234,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
     upstream_error = None
     clash_rows: list[dict] = []
     kept_theirs: list[str] = []
+    panel_notes: list[tuple[str, str]] = []
     if request.method == "POST":
         data = request.POST.copy()
         form = ClusterEditForm(data, dealership=dealership, cluster=cluster, base=current)
@@ -245,7 +250,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
             body = form.update_body(submitted)
             clashes = _clashes(base, current, body)
             if clashes:
-                messages.warning(request, CLASH)
+                _tell(request, messages.WARNING, CLASH, panel_notes)
                 clash_rows = [
                     {
                         "name": name,
@@ -283,7 +288,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
                     messages.success(request, saved)
                     return redirect(_back_url(request))
         elif not upstream_error:
-            messages.error(request, FIX_ERRORS)
+            _tell(request, messages.ERROR, FIX_ERRORS, panel_notes)
     else:
         form = ClusterEditForm(dealership=dealership, cluster=cluster, base=current)
         cars = car_formset(None, current)
@@ -301,6 +306,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "upstream_error": upstream_error,
         "token_invalid": isinstance(upstream_error, errors.TokenInvalid),
         "clashes": clash_rows,
+        "panel_notes": panel_notes,
         "back_query": request.GET.get("back") or request.POST.get("back") or "",
         "back_url": _back_url(request),
         "tag_suggestions": Tag.objects.filter(dealership_id=dealership.id)
@@ -321,6 +327,15 @@ def _jinja(name: str):
     # around it only places it in the layout. Most of the page's time was the Django template
     # language's cost per variable and per include.
     return engines["jinja2"].get_template(name)
+
+
+def _tell(request: HttpRequest, level: int, text: str, panel_notes: list) -> None:
+    """A page shows its messages at the top. The board's side panel (htmx) has no top, and a
+    message queued from it would show on the next page instead: there it goes in the panel."""
+    if request.htmx:
+        panel_notes.append((DEFAULT_TAGS[level], text))
+    else:
+        messages.add_message(request, level, text)
 
 
 def _saved_in_panel(cluster_id: int, text: str, level: str) -> HttpResponse:

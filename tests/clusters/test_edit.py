@@ -2,6 +2,7 @@
 the person typed, retries happen only where repeating cannot duplicate anything, every attempt is
 in the audit log before it goes out, and nobody's change is silently overwritten."""
 
+import re
 import socket
 import threading
 import time
@@ -314,6 +315,37 @@ def test_a_clash_on_the_same_field_is_shown_side_by_side_and_nothing_is_sent(
     assert "Lost" in clash_row.split("</tr>")[0]  # theirs
     assert "Converted" in clash_row.split("</tr>")[0]  # yours
     assert form_values(html)["lead_state"] == "converted"  # what I typed is kept
+
+
+def test_a_clash_over_a_car_badge_shows_both_badges(manager_client, admin_client, sandbox, cluster):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, **{"cars-0-badge": "Theirs GT"})
+    mine["cars-0-badge"] = "Mine RS"
+    response = manager_client.post(edit_url(cluster, BRISBANE), mine)
+    [clash] = response.context["clashes"]
+    assert "Theirs GT" in clash["theirs"] and "Theirs GT" not in clash["mine"]
+    assert "Mine RS" in clash["mine"] and "Mine RS" not in clash["theirs"]
+
+
+def test_an_invalid_save_in_the_board_panel_says_so_in_the_panel_not_on_the_next_page(
+    manager_client, sandbox, cluster
+):
+    data = open_edit(manager_client, cluster, BRISBANE)
+    data["cars-0-year"] = "1800"
+    response = manager_client.post(edit_url(cluster, BRISBANE), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert views.FIX_ERRORS in response.content.decode()
+    assert views.FIX_ERRORS not in manager_client.get("/leads/").content.decode()
+    assert not _puts(sandbox)
+
+
+def test_each_help_text_is_the_description_its_field_points_to(manager_client, cluster):
+    html = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    described = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert described
+    for ids in described:
+        for element_id in ids.split():
+            assert f'id="{element_id}"' in html, element_id
 
 
 def test_choosing_mine_in_a_clash_sends_mine(manager_client, admin_client, sandbox, cluster):

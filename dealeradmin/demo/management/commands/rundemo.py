@@ -33,6 +33,20 @@ def _wait_for(url: str, process: subprocess.Popen, what: str, seconds: float = 6
     raise CommandError(f"The {what} did not answer at {url} within {seconds:.0f} seconds.")
 
 
+def demo_api_url(sandbox_port: int) -> str:
+    """The demo's sandbox address. Unless DEALERSTUDIO_API_URL was set by hand, it follows
+    --sandbox-port, here and in the processes started from here."""
+    sandbox = f"http://127.0.0.1:{sandbox_port}"
+    if "DEALERSTUDIO_API_URL" not in os.environ:
+        os.environ["DEALERSTUDIO_API_URL"] = settings.DEALERSTUDIO_API_URL = sandbox
+    if settings.DEALERSTUDIO_API_URL.rstrip("/") != sandbox:
+        raise CommandError(
+            f"DEALERSTUDIO_API_URL is {settings.DEALERSTUDIO_API_URL}; the demo needs the "
+            f"sandbox at {sandbox}. Unset it (or set it to {sandbox}) for the demo."
+        )
+    return sandbox
+
+
 class Command(BaseCommand):
     help = "Run the demo: DealerStudio sandbox on :8001, dashboard on :8000, the job worker."
 
@@ -42,12 +56,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, sandbox_port: int, **options):
         dashboard = f"http://127.0.0.1:{port}"
-        sandbox = f"http://127.0.0.1:{sandbox_port}"
-        if settings.DEALERSTUDIO_API_URL.rstrip("/") != sandbox:
-            raise CommandError(
-                f"DEALERSTUDIO_API_URL is {settings.DEALERSTUDIO_API_URL}; the demo needs the "
-                f"sandbox at {sandbox}. Unset it (or set it to {sandbox}) for the demo."
-            )
+        sandbox = demo_api_url(sandbox_port)
         call_command("migrate", interactive=False, verbosity=0)
         children: list[subprocess.Popen] = []
 
