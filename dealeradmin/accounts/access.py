@@ -45,10 +45,15 @@ def get_dealership_for_user(user, slug: str) -> Dealership:
         raise Http404("No such dealership") from None
 
 
-def get_cluster_for_user(user, slug: str, cluster_id: int) -> tuple[Dealership, LeadCluster]:
+def get_cluster_for_user(
+    user, slug: str, cluster_id: int, clusters: QuerySet[LeadCluster] | None = None
+) -> tuple[Dealership, LeadCluster]:
+    """`clusters`: where to look, say with related rows joined (all clusters by default)."""
     dealership = get_dealership_for_user(user, slug)
     try:
-        cluster = LeadCluster.objects.get(pk=cluster_id, dealership_id=dealership.id)
+        cluster = (LeadCluster.objects if clusters is None else clusters).get(
+            pk=cluster_id, dealership_id=dealership.id
+        )
     except (LeadCluster.DoesNotExist, ValueError, OverflowError):
         raise Http404("No such lead cluster") from None
     return dealership, cluster

@@ -15,7 +15,14 @@ from django.utils.dateparse import parse_datetime
 
 from dealeradmin.accounts.services import token_store
 from dealeradmin.clusters.ingest import ingest_payload, parse_payload
-from dealeradmin.clusters.models import CarInterest, ClusterTag, LeadCluster, Tag, tag_key
+from dealeradmin.clusters.models import (
+    CarInterest,
+    ClusterStory,
+    ClusterTag,
+    LeadCluster,
+    Tag,
+    tag_key,
+)
 
 BENCH_USERNAME = "bench"
 BENCH_PASSWORD = "benchmark only, never a real account"
@@ -108,11 +115,12 @@ def _shifted(value: str | None, shift: timedelta) -> str | None:
 
 
 def _write_batch(payloads: list[dict], tags: dict, next_car: int) -> int:
-    clusters, links, cars = [], [], []
+    clusters, stories, links, cars = [], [], [], []
     for payload in payloads:
         parsed = parse_payload(payload)
         cluster = LeadCluster(id=payload["Id"], **parsed.fields)
         clusters.append(cluster)
+        stories.append(ClusterStory(cluster_id=cluster.id, **parsed.story))
         for position, name in enumerate(dict.fromkeys(parsed.tags or [])):
             tag = tags[(cluster.dealership_id, name)]
             links.append(ClusterTag(cluster_id=cluster.id, tag_id=tag.id, position=position))
@@ -121,6 +129,7 @@ def _write_batch(payloads: list[dict], tags: dict, next_car: int) -> int:
             next_car += 1
     with transaction.atomic():
         LeadCluster.objects.bulk_create(clusters, batch_size=500)
+        ClusterStory.objects.bulk_create(stories, batch_size=500)
         ClusterTag.objects.bulk_create(links, batch_size=1000)
         CarInterest.objects.bulk_create(cars, batch_size=1000)
     return next_car

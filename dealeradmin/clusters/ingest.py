@@ -14,7 +14,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import CarInterest, ClusterTag, LeadCluster, StatusOptionLabel, Tag, tag_key
+from .models import (
+    CarInterest,
+    ClusterStory,
+    ClusterTag,
+    LeadCluster,
+    StatusOptionLabel,
+    Tag,
+    tag_key,
+)
 
 # Every top-level field the documentation marks required.
 REQUIRED_FIELDS = (
@@ -112,6 +120,7 @@ class ParsedPayload:
     tags: list[str] | None
     cars: list[dict] | None
     status_option: tuple[int, str] | None
+    story: dict  # ClusterStory's fields: the leads and events
 
 
 def parse_payload(payload: object) -> ParsedPayload:
@@ -158,8 +167,6 @@ def parse_payload(payload: object) -> ParsedPayload:
         "location_id": location_id,
         "location_name": location_name,
         "lead_count": len(payload["leads"]),
-        "leads": payload["leads"][:200],
-        "lead_events": payload["lead_events"][:200],
         "created": _time(payload["created"], "created"),
         "modified": modified,
         "first_lead_created_at": _time(payload["first_lead_created_at"], "first_lead_created_at"),
@@ -195,7 +202,8 @@ def parse_payload(payload: object) -> ParsedPayload:
         fields["delivered_tags_digest"] = relations_digest(tags)
     if cars is not None:
         fields["delivered_cars_digest"] = relations_digest(cars)
-    return ParsedPayload(fields, tags, cars, status_option)
+    story = {"leads": payload["leads"][:200], "lead_events": payload["lead_events"][:200]}
+    return ParsedPayload(fields, tags, cars, status_option, story)
 
 
 def relations_digest(rows: list) -> str:
@@ -254,8 +262,7 @@ def ingest_payload(payload: object, *, nul_free: bool = False) -> IngestResult:
 
 def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
     # The row lock serialises concurrent deliveries of one cluster (PostgreSQL); SQLite
-    # serialises all writers anyway. Only the columns the decision needs are read: the
-    # stored leads and events can be large.
+    # serialises all writers anyway. Only the columns the decision needs are read.
     held = (
         LeadCluster.objects.select_for_update()
         .filter(pk=cluster_id)
@@ -271,6 +278,7 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
     fields = parsed.fields
     if held is None:
         LeadCluster(id=cluster_id, **fields).save(force_insert=True)
+        ClusterStory.objects.create(cluster_id=cluster_id, **parsed.story)
         outcome = "created"
         tags_held = cars_held = False
     else:
@@ -293,6 +301,8 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
             written_by_us_at=None,
             synced_at=timezone.now(),
         )
+        if not ClusterStory.objects.filter(cluster_id=cluster_id).update(**parsed.story):
+            ClusterStory.objects.create(cluster_id=cluster_id, **parsed.story)
         outcome = "updated"
         tags_held = tags_digest and tags_digest == fields.get("delivered_tags_digest")
         cars_held = cars_digest and cars_digest == fields.get("delivered_cars_digest")

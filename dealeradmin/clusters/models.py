@@ -56,8 +56,6 @@ class LeadCluster(models.Model):
 
     car_ids = models.JSONField(default=list, blank=True)
     lead_count = models.PositiveIntegerField(default=0)
-    leads = models.JSONField(default=list, blank=True)
-    lead_events = models.JSONField(default=list, blank=True)
 
     created = models.DateTimeField(null=True, blank=True)
     modified = models.DateTimeField(null=True, blank=True, help_text="DealerStudio's updated_at")
@@ -112,8 +110,12 @@ class LeadCluster(models.Model):
 
     def enquiries(self) -> list[dict]:
         """The cluster's leads, newest first, with their times parsed."""
+        try:
+            leads = self.story.leads
+        except ClusterStory.DoesNotExist:
+            leads = []
         items = []
-        for lead in self.leads if isinstance(self.leads, list) else []:
+        for lead in leads if isinstance(leads, list) else []:
             if isinstance(lead, dict):
                 created = lead.get("created_at")
                 items.append(
@@ -136,6 +138,23 @@ class LeadCluster(models.Model):
     def tag_names_in_order(self) -> list[str]:
         """`tag_names` in one query, without prefetching."""
         return list(self.tag_links.order_by("position", "id").values_list("tag__name", flat=True))
+
+
+class ClusterStory(models.Model):
+    """A cluster's leads and lead events as last delivered, shown on its edit page.
+
+    Kept out of LeadCluster: they are most of a cluster's bytes, and the scans behind the list,
+    its counts and the board's columns read every row of a dealership that matches a search.
+    """
+
+    cluster = models.OneToOneField(
+        LeadCluster, primary_key=True, on_delete=models.CASCADE, related_name="story"
+    )
+    leads = models.JSONField(default=list, blank=True)
+    lead_events = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"story of {self.cluster_id}"
 
 
 class Tag(models.Model):

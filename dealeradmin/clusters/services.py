@@ -147,7 +147,7 @@ def apply_sent_changes(
         else Case(When(version=read_version, then=Value(now)), default=F("written_by_us_at"))
     )
     # One UPDATE (it also takes the row lock that keeps a webhook delivery of this cluster
-    # out until the tags and cars below are written); the large columns are never read.
+    # out until the tags and cars below are written); the row is never read.
     updated = LeadCluster.objects.filter(pk=cluster_id).update(
         **columns, written_by_us_at=awaiting_echo, version=F("version") + 1, synced_at=now
     )

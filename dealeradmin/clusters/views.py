@@ -122,7 +122,7 @@ def _back_url(request: HttpRequest) -> str:
 
 
 def _cluster_with_relations(cluster: LeadCluster) -> LeadCluster:
-    # Onto the row already read: reading it again would decode its leads and events twice.
+    # Onto the row already read, rather than reading it again.
     prefetch_related_objects(
         [cluster],
         Prefetch("tag_links", queryset=ClusterTag.objects.select_related("tag")),
@@ -228,7 +228,10 @@ def _clashes(base: dict, current: dict, body: dict) -> list[str]:
 
 @token_required
 def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpResponse:
-    dealership, cluster = get_cluster_for_user(request.user, slug, cluster_id)
+    # Its leads and events (for the enquiries) in the same query.
+    dealership, cluster = get_cluster_for_user(
+        request.user, slug, cluster_id, LeadCluster.objects.select_related("story")
+    )
     cluster = _cluster_with_relations(cluster)
     current = editable_values(cluster)
     upstream_error = None

@@ -97,7 +97,7 @@ def test_hostile_text_is_stored_as_is_except_null_bytes(hostile):
     assert hostile.contact_email == f"{EMOJI}@example.comNullByte"  # the NUL stripped
     assert hostile.tag_names() == [SCRIPT, BREAKER, RTL, EMOJI, "NullByte"]
     assert hostile.assignee_name == BREAKER
-    assert SCRIPT + LONG in hostile.leads[0]["message"]
+    assert SCRIPT + LONG in hostile.story.leads[0]["message"]
 
 
 def test_ten_thousand_character_names_are_stored_and_listed(manager_client, long_named):
