@@ -33,9 +33,9 @@ def merge_data(tags: list[Tag], target: str, expected: int | None = None) -> dic
     return data
 
 
-def run_latest_job() -> TagJob:
+def run_latest_job(*, concurrency: int | None = None) -> TagJob:
     """What the worker does with the task, run here so the test can watch it finish."""
-    return tag_job_run(TagJob.objects.latest("id").id)
+    return tag_job_run(TagJob.objects.latest("id").id, concurrency=concurrency)
 
 
 def puts_by_cluster(sandbox, *, status: int | None = 200) -> dict[int, list[dict]]:
