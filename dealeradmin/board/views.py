@@ -28,7 +28,7 @@ from dealeradmin.accounts.access import (
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.forms import MAX_ID, ClusterFilterForm
 from dealeradmin.clusters.models import LeadCluster, StatusOptionLabel, Tag
-from dealeradmin.core.templatetags.local_time import datetime_text, in_zone
+from dealeradmin.core.templatetags.local_time import in_zone, moment_text
 
 from .columns import (
     DEFAULT_GROUPING,
@@ -145,7 +145,7 @@ def _decorate(request: HttpRequest, scope: Scope, cards: list, selected: set[int
         if cluster.last_lead_created_at:
             local = in_zone(cluster.last_lead_created_at, cluster.dealership)
             cluster.activity_iso = local.isoformat()
-            cluster.activity_title = datetime_text(local)
+            cluster.activity_title = moment_text(local)
             cluster.activity_age = timesince(cluster.last_lead_created_at, now, depth=1)
         # Jinja2 escaped every value; the Django template only places the result.
         cluster.card_html = mark_safe(template.render({**shared, "cluster": cluster}))

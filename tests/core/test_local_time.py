@@ -8,7 +8,12 @@ from django.template import Context, Template
 from django.utils.dateformat import format as date_format
 
 from dealeradmin.accounts.models import Dealership
-from dealeradmin.core.templatetags.local_time import STYLES, datetime_text
+from dealeradmin.core.templatetags.local_time import (
+    EXACT,
+    STYLES,
+    exact_text,
+    moment_text,
+)
 
 MOMENT = datetime(2026, 7, 1, 22, 5, 9, tzinfo=UTC)
 
@@ -42,10 +47,13 @@ def test_nothing_to_show_is_a_dash():
     assert _render("{% local_time when %}", when=None) == "—"
 
 
+@pytest.mark.parametrize("zone", ["Australia/Brisbane", "Australia/Sydney", "UTC"])
 @pytest.mark.parametrize(
     "moment",
-    ["2026-12-03T00:05:00", "2026-12-03T09:07:00", "2026-12-03T12:00:00", "2026-01-31T23:59:00"],
+    ["2026-12-03T00:05:09", "2026-12-03T09:07:00", "2026-12-03T12:00:00", "2026-07-31T23:59:59"],
 )
-def test_the_fast_datetime_text_matches_the_datetime_style(moment):
-    local = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Australia/Brisbane"))
-    assert datetime_text(local) == date_format(local, STYLES["datetime"])
+def test_the_fast_texts_match_what_django_makes_of_each_format(moment, zone):
+    local = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo(zone))
+    for style, format_string in STYLES.items():
+        assert moment_text(local, style) == date_format(local, format_string), style
+    assert exact_text(local) == date_format(local, EXACT)
