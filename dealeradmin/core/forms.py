@@ -1,5 +1,6 @@
 """How forms render their widgets."""
 
+from functools import cache
 from pathlib import Path
 
 import django.forms
@@ -10,6 +11,8 @@ from django.utils.functional import cached_property
 # Flat versions of the commonest widget templates (input, select, textarea), found before
 # Django's: its own include a template per widget and another per option.
 FLAT_WIDGETS = Path(__file__).parent / "jinja2"
+STOCK_WIDGETS = Path(django.forms.__file__).parent / "jinja2"
+INPUT = "django/forms/widgets/input.html"
 
 
 class WidgetRenderer(Jinja2):
@@ -24,14 +27,23 @@ class WidgetRenderer(Jinja2):
         return self.backend(
             {
                 "APP_DIRS": False,
-                "DIRS": [FLAT_WIDGETS, Path(django.forms.__file__).parent / "jinja2"],
+                "DIRS": [FLAT_WIDGETS, STOCK_WIDGETS],
                 "NAME": "djangoforms",
                 "OPTIONS": {},
             }
         )
 
     def get_template(self, template_name):
+        # Text, number, hidden, checkbox and most other inputs only include input.html.
+        if _only_includes_input(template_name):
+            template_name = INPUT
         try:
             return super().get_template(template_name)
         except TemplateDoesNotExist:
             return self.fallback.get_template(template_name)
+
+
+@cache
+def _only_includes_input(template_name: str) -> bool:
+    stock = STOCK_WIDGETS / template_name
+    return stock.is_file() and stock.read_text().strip() == '{% include "' + INPUT + '" %}'
