@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -23,6 +22,7 @@ from .models import (
     Tag,
     tag_key,
 )
+from .rows import insert_row, update_row
 
 # Every top-level field the documentation marks required.
 REQUIRED_FIELDS = (
@@ -263,22 +263,25 @@ def ingest_payload(payload: object, *, nul_free: bool = False) -> IngestResult:
 def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
     # The row lock serialises concurrent deliveries of one cluster (PostgreSQL); SQLite
     # serialises all writers anyway. Only the columns the decision needs are read.
-    held = (
-        LeadCluster.objects.select_for_update()
-        .filter(pk=cluster_id)
-        .values_list(
-            "modified",
-            "written_by_us_at",
-            "delivered_tags_digest",
-            "delivered_cars_digest",
-            *INDEXED_COLUMNS,
-        )
-        .first()
+    held = next(
+        iter(
+            LeadCluster.objects.select_for_update()
+            .filter(pk=cluster_id)
+            .order_by()
+            .values_list(
+                "modified",
+                "written_by_us_at",
+                "delivered_tags_digest",
+                "delivered_cars_digest",
+                *INDEXED_COLUMNS,
+            )
+        ),
+        None,
     )
     fields = parsed.fields
     if held is None:
-        LeadCluster(id=cluster_id, **fields).save(force_insert=True)
-        ClusterStory.objects.create(cluster_id=cluster_id, **parsed.story)
+        insert_row(LeadCluster(id=cluster_id, **fields))
+        insert_row(ClusterStory(cluster_id=cluster_id, **parsed.story))
         outcome = "created"
         tags_held = cars_held = False
     else:
@@ -295,14 +298,18 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
             for name, value in zip(INDEXED_COLUMNS, indexed, strict=True)
             if name in fields and fields[name] == value
         }
-        LeadCluster.objects.filter(pk=cluster_id).update(
-            **{name: value for name, value in fields.items() if name not in unchanged},
-            version=F("version") + 1,
-            written_by_us_at=None,
-            synced_at=timezone.now(),
+        update_row(
+            LeadCluster,
+            cluster_id,
+            {
+                **{name: value for name, value in fields.items() if name not in unchanged},
+                "written_by_us_at": None,
+                "synced_at": timezone.now(),
+            },
+            increment=("version",),
         )
-        if not ClusterStory.objects.filter(cluster_id=cluster_id).update(**parsed.story):
-            ClusterStory.objects.create(cluster_id=cluster_id, **parsed.story)
+        if not update_row(ClusterStory, cluster_id, parsed.story):
+            insert_row(ClusterStory(cluster_id=cluster_id, **parsed.story))
         outcome = "updated"
         tags_held = tags_digest and tags_digest == fields.get("delivered_tags_digest")
         cars_held = cars_digest and cars_digest == fields.get("delivered_cars_digest")
