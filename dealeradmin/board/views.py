@@ -18,7 +18,6 @@ from django.template import engines
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 
 from dealeradmin.accounts.access import (
@@ -28,7 +27,7 @@ from dealeradmin.accounts.access import (
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.forms import MAX_ID, ClusterFilterForm
 from dealeradmin.clusters.models import LeadCluster, StatusOptionLabel, Tag
-from dealeradmin.core.templatetags.local_time import in_zone, moment_text
+from dealeradmin.core.templatetags.local_time import age_text, in_zone, moment_text
 
 from .columns import (
     DEFAULT_GROUPING,
@@ -146,7 +145,7 @@ def _decorate(request: HttpRequest, scope: Scope, cards: list, selected: set[int
             local = in_zone(cluster.last_lead_created_at, cluster.dealership)
             cluster.activity_iso = local.isoformat()
             cluster.activity_title = moment_text(local)
-            cluster.activity_age = timesince(cluster.last_lead_created_at, now, depth=1)
+            cluster.activity_age = age_text(cluster.last_lead_created_at, now)
         # Jinja2 escaped every value; the Django template only places the result.
         cluster.card_html = mark_safe(template.render({**shared, "cluster": cluster}))
     return cards

@@ -1,16 +1,18 @@
 """{% local_time %}: the dealership's wall clock, with the exact moment on hover."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
 from django.utils.dateformat import format as date_format
+from django.utils.timesince import timesince
 
 from dealeradmin.accounts.models import Dealership
 from dealeradmin.core.templatetags.local_time import (
     EXACT,
     STYLES,
+    age_text,
     exact_text,
     moment_text,
 )
@@ -57,3 +59,26 @@ def test_the_fast_texts_match_what_django_makes_of_each_format(moment, zone):
     for style, format_string in STYLES.items():
         assert moment_text(local, style) == date_format(local, format_string), style
     assert exact_text(local) == date_format(local, EXACT)
+
+
+@pytest.mark.parametrize(
+    "ago",
+    [
+        timedelta(seconds=-5),
+        timedelta(seconds=30),
+        timedelta(minutes=1),
+        timedelta(minutes=59, seconds=59),
+        timedelta(hours=1),
+        timedelta(hours=23),
+        timedelta(days=1),
+        timedelta(days=6, hours=23),
+        timedelta(days=13),
+        timedelta(days=31),
+        timedelta(days=45),
+        timedelta(days=365),
+        timedelta(days=800),
+    ],
+)
+def test_the_fast_age_matches_djangos_timesince(ago):
+    now = datetime(2026, 12, 3, 14, 5, 9, tzinfo=UTC)
+    assert age_text(now - ago, now) == timesince(now - ago, now, depth=1)
