@@ -59,9 +59,11 @@ def get_cluster_for_user(
     return dealership, cluster
 
 
-def client_for(user, *, retry_seconds: float | None = None) -> DealerStudioClient:
+def client_for(user, *, retry_seconds: float | None = None, in_flight=None) -> DealerStudioClient:
     """The person's own client; raises TokenUndecryptable or ApiToken.DoesNotExist."""
-    return DealerStudioClient(user.api_token.token, retry_seconds=retry_seconds)
+    return DealerStudioClient(
+        user.api_token.token, retry_seconds=retry_seconds, in_flight=in_flight
+    )
 
 
 def is_admin(user) -> bool:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from dealeradmin.accounts.access import client_for
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
 from dealeradmin.audit.services import audit_finish, audit_start
+from dealeradmin.dealerstudio.client import DealerStudioClient
 from dealeradmin.dealerstudio.errors import DealerStudioError
 
 from .ingest import set_cluster_tags
@@ -80,10 +81,11 @@ def cluster_update(
     body: dict,
     action: str = "edit",
     job_id: int | None = None,
-    retry_seconds: float | None = None,
+    client: DealerStudioClient | None = None,
 ) -> None:
     """Sends `body` upstream; on success the mirror holds it. Raises DealerStudioError.
 
+    `client`: the person's own by default; a job passes one that shares its limit on calls.
     The audit entry is written before the call, so a process that dies mid-call leaves an
     entry whose outcome is unknown rather than no trace at all.
     """
@@ -97,9 +99,7 @@ def cluster_update(
         job_id=job_id,
     )
     try:
-        client_for(user, retry_seconds=retry_seconds).update_lead_cluster(
-            dealership.slug, cluster.id, body
-        )
+        (client or client_for(user)).update_lead_cluster(dealership.slug, cluster.id, body)
     except DealerStudioError as error:
         audit_finish(entry, error=error)
         raise

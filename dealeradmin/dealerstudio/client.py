@@ -5,6 +5,7 @@ retries only what is safe to repeat, and turns every transport error and non-2xx
 `DealerStudioError` with a message a person can read. No httpx exception leaves this module.
 """
 
+import contextlib
 import contextvars
 import email.utils
 import json
@@ -195,8 +196,16 @@ class _BearerToken(httpx.Auth):
 class DealerStudioClient:
     """DealerStudio's API as the signed-in person: every call carries their own token."""
 
-    def __init__(self, token: str, *, retry_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        retry_seconds: float | None = None,
+        in_flight: threading.Semaphore | None = None,
+    ) -> None:
         self._auth = _BearerToken(token)
+        # Shared by the clients of one job: at most that many of their requests at once.
+        self._in_flight = in_flight or contextlib.nullcontext()
         self._retry_seconds = (
             settings.DEALERSTUDIO_INTERACTIVE_RETRY_SECONDS
             if retry_seconds is None
@@ -248,9 +257,11 @@ class DealerStudioClient:
             started = time.perf_counter()
             status: int | None = None
             try:
-                response = _http().request(
-                    method, url, json=json_body, auth=self._auth, timeout=_timeout()
-                )
+                with self._in_flight:
+                    started = time.perf_counter()  # the call's time, not the wait for a turn
+                    response = _http().request(
+                        method, url, json=json_body, auth=self._auth, timeout=_timeout()
+                    )
                 status = response.status_code
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # The request never left: always safe to try again while time remains.

@@ -64,6 +64,12 @@ def requests_log(request: HttpRequest) -> JsonResponse:
     return JsonResponse(state.logged_requests(request.GET.get("method")), safe=False)
 
 
+@require_GET
+def traffic(request: HttpRequest) -> JsonResponse:
+    """API requests being served now, and the most served at once since the last reset."""
+    return JsonResponse(state.traffic())
+
+
 @require_http_methods(["POST", "DELETE"])
 def faults(request: HttpRequest) -> JsonResponse:
     if request.method == "DELETE":

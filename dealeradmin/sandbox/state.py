@@ -109,25 +109,39 @@ def reset_runtime() -> None:
         _requests.clear()
         _faults.clear()
         config.latency_ms = startup_config.latency_ms
+    reset_peak()
 
 
 # API requests still being served. A reset waits for them, so a request that a test gave up on
 # (a timeout it provoked) is not logged into the next test's fresh log.
 _in_flight = 0
+_in_flight_peak = 0  # the most served at once since the last reset: what a client allowed itself
 _in_flight_done = threading.Condition()
 
 
 @contextmanager
 def in_flight():
-    global _in_flight
+    global _in_flight, _in_flight_peak
     with _in_flight_done:
         _in_flight += 1
+        _in_flight_peak = max(_in_flight_peak, _in_flight)
     try:
         yield
     finally:
         with _in_flight_done:
             _in_flight -= 1
             _in_flight_done.notify_all()
+
+
+def traffic() -> dict:
+    with _in_flight_done:
+        return {"in_flight": _in_flight, "peak_in_flight": _in_flight_peak}
+
+
+def reset_peak() -> None:
+    global _in_flight_peak
+    with _in_flight_done:
+        _in_flight_peak = _in_flight
 
 
 def wait_for_idle(timeout: float = 10.0) -> bool:

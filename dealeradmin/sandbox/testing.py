@@ -144,6 +144,10 @@ class SandboxServer:
         params = {"method": method} if method else None
         return self._call("GET", "requests", params=params).json()
 
+    def traffic(self) -> dict:
+        """{"in_flight": n, "peak_in_flight": most at once since the last reset}"""
+        return self._call("GET", "traffic").json()
+
     def inject_fault(self, **spec) -> dict:
         return self._call("POST", "faults", json=spec).json()
 

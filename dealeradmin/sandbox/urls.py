@@ -9,6 +9,7 @@ urlpatterns = [
         views.lead_cluster_update,
     ),
     path("__sandbox__/requests", control.requests_log),
+    path("__sandbox__/traffic", control.traffic),
     path("__sandbox__/faults", control.faults),
     path("__sandbox__/config", control.config),
     path("__sandbox__/reset", control.reset),

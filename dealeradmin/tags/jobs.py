@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django_tasks import task
 
+from dealeradmin.accounts.access import client_for
 from dealeradmin.accounts.models import Dealership
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.audit.services import audit_finish, audit_start
@@ -203,8 +204,13 @@ def tag_job_run(job_id: int, *, concurrency: int | None = None) -> TagJob:
     )
     dealerships = {d.id: d for d in Dealership.objects.all()}
     stop = _Stop()
-    workers = max(1, concurrency or settings.TAG_JOB_CONCURRENCY)
-    run_one = partial(_run_item, job, dealerships, stop, _Progress(job.id))
+    concurrency = max(1, concurrency or settings.TAG_JOB_CONCURRENCY)
+    # `concurrency` bounds the PUTs at DealerStudio at once, not the threads: with twice as many
+    # threads, one reads or writes the mirror while another's PUT is out, so the database work
+    # around each PUT does not leave a slot idle.
+    in_flight = threading.BoundedSemaphore(concurrency)
+    workers = 1 if concurrency == 1 else 2 * concurrency
+    run_one = partial(_run_item, job, dealerships, stop, _Progress(job.id), in_flight)
     if workers == 1:
         for item in pending:
             run_one(item)
@@ -251,18 +257,18 @@ class _Progress:
         _recount(self.job_id, heartbeat=True)
 
 
-def _run_item(job: TagJob, dealerships: dict, stop, progress: _Progress, item) -> None:
+def _run_item(job: TagJob, dealerships: dict, stop, progress: _Progress, in_flight, item) -> None:
     try:
         if stop.is_set():
             return
-        _send_item(job, dealerships, stop, item)
+        _send_item(job, dealerships, stop, in_flight, item)
     except Exception:
         logger.exception("Tag job %s: item %s failed unexpectedly", job.id, item.id)
         _mark(item.id, TagJobItem.Status.FAILED, "An unexpected error stopped this change.")
     progress.item_finished()
 
 
-def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
+def _send_item(job: TagJob, dealerships: dict, stop, in_flight, item: TagJobItem) -> None:
     cluster = (
         LeadCluster.objects.only("id", "dealership_id", "version")
         .filter(pk=item.cluster_id)
@@ -279,6 +285,9 @@ def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
     if held != item.old_tags:
         _mark(item.id, TagJobItem.Status.SKIPPED, CHANGED_SINCE_PLANNED)
         return
+    client = client_for(
+        job.created_by, retry_seconds=settings.DEALERSTUDIO_JOB_RETRY_SECONDS, in_flight=in_flight
+    )
     try:
         cluster_update(
             user=job.created_by,
@@ -288,7 +297,7 @@ def _send_item(job: TagJob, dealerships: dict, stop, item: TagJobItem) -> None:
             body={"tags": item.new_tags},
             action=AuditEntry.Action.TAG_CHANGE,
             job_id=job.id,
-            retry_seconds=settings.DEALERSTUDIO_JOB_RETRY_SECONDS,
+            client=client,
         )
     except errors.DealerStudioError as error:
         _mark(item.id, TagJobItem.Status.FAILED, error.message, sent=True)

@@ -47,6 +47,20 @@ def test_a_merge_sends_exactly_one_put_per_affected_cluster_with_only_tags(
     assert all(now[cid][1] == items[cid].new_tags for cid in items)
 
 
+def test_a_job_has_exactly_its_concurrency_of_puts_at_dealerstudio_at_once(
+    admin_client, sandbox, high_quality_tags
+):
+    # A job runs more threads than that, so the mirror's work between PUTs leaves no slot idle;
+    # DealerStudio must still never see more than the concurrency at once.
+    _start_merge(admin_client, high_quality_tags)
+    sandbox.configure(latency_ms=40)
+    job = run_latest_job(concurrency=3)
+
+    assert job.status == TagJob.Status.DONE
+    assert job.done_count == job.total > 50
+    assert sandbox.traffic() == {"in_flight": 0, "peak_in_flight": 3}
+
+
 def test_a_merge_records_the_merged_away_spellings_as_aliases(
     admin_client, sandbox, high_quality_tags
 ):
