@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import seed, state, webhooks
+from . import seed, state, views, webhooks
 from .models import ApiKey
 from .payloads import cluster_payload, clusters_for_payload
 from .redact import last_four
@@ -137,6 +137,7 @@ def reset(request: HttpRequest) -> JsonResponse:
     state.reset_runtime()
     if not state.restore_database():
         _reseed()
+    views.forget_keys()
     try:
         _apply_config(body)
     except BadRequest as exc:

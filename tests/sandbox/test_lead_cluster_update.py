@@ -191,6 +191,13 @@ def test_a_missing_token_is_unauthorized(api, assigned):
     assert response.json() == {"error": "Unauthorized"}
 
 
+def test_an_unknown_token_is_unauthorized(api, assigned):
+    response = put(api, assigned["Id"], {"lead_state": "lost"}, token="dsk_not_a_key")
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Unauthorized"}
+
+
 @pytest.mark.parametrize(
     ("dealership", "cluster_id", "token"),
     [
