@@ -54,7 +54,7 @@ def _ram() -> str:
     return "unknown"
 
 
-def machine(postgres_version: str | None) -> str:
+def machine(postgres_version: str | None, python_workload_ms: float) -> str:
     parts = [
         f"{os.cpu_count()} CPUs (nproc), {_cpu_model()}, {_ram()} RAM",
         f"Python {platform.python_version()}, Django {django.get_version()}, "
@@ -63,6 +63,9 @@ def machine(postgres_version: str | None) -> str:
         f"{platform.system()} {platform.release()}",
         # Other work on the machine slows the figure and its baseline alike, not the targets.
         "load average {:.1f} / {:.1f} / {:.1f} when measured".format(*os.getloadavg()),
+        # This machine's speed drifts two- to threefold between runs: the targets in plain
+        # milliseconds (edit, save, webhook) move with it, and this shows by how much.
+        f"a fixed Python workload took {python_workload_ms:.0f} ms (lower is faster)",
     ]
     return "; ".join(parts)
 

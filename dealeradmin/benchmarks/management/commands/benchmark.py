@@ -135,7 +135,7 @@ class Command(BaseCommand):
         from django.core.wsgi import get_wsgi_application
         from django.urls import get_resolver
 
-        from dealeradmin.benchmarks.measure import Bench, Row, rss_kb
+        from dealeradmin.benchmarks.measure import Bench, Row, python_workload_ms, rss_kb
         from dealeradmin.benchmarks.seed import (
             QUICK_TAG_MERGE_CLUSTERS,
             TAG_MERGE_CLUSTERS,
@@ -175,7 +175,7 @@ class Command(BaseCommand):
             )
         )
         result = bench.as_dicts()
-        result["machine"] = report.machine(_postgres_version())
+        result["machine"] = report.machine(_postgres_version(), python_workload_ms())
         options["output"].write_text(json.dumps(result))
 
 
