@@ -201,10 +201,10 @@ class DealerStudioClient:
         token: str,
         *,
         retry_seconds: float | None = None,
-        in_flight: threading.Semaphore | None = None,
+        in_flight: contextlib.AbstractContextManager | None = None,
     ) -> None:
         self._auth = _BearerToken(token)
-        # Shared by the clients of one job: at most that many of their requests at once.
+        # Taken around each request: a job's shared turns, at most so many requests at once.
         self._in_flight = in_flight or contextlib.nullcontext()
         self._retry_seconds = (
             settings.DEALERSTUDIO_INTERACTIVE_RETRY_SECONDS

@@ -45,6 +45,7 @@ NOT_IN_MIRROR = "This cluster is no longer in the dashboard's copy of DealerStud
 STOPPED_BECAUSE = "Stopped: {error} Resume the job to carry on from where it stopped."
 FAILED_ITEMS = "{count} cluster{s} could not be changed; resume the job to try them again."
 PROGRESS_SECONDS = 0.5
+NOT_SENT = "Not sent: the job stopped before this change's turn. Resume the job to send it."
 REVERT_SKIPPED = "Its tags changed after job #{job} ran, so reverting would overwrite that."
 
 
@@ -184,6 +185,28 @@ class _Stop(threading.Event):
     error: str = ""
 
 
+class _NotSent(errors.DealerStudioError):
+    """The job stopped while this change waited for its turn, so it was never sent."""
+
+
+class _Turns:
+    """At most `concurrency` PUTs at DealerStudio at once, and none begun once the job stops;
+    the client takes a turn around each request it sends."""
+
+    def __init__(self, concurrency: int, stop: _Stop):
+        self._semaphore = threading.BoundedSemaphore(concurrency)
+        self._stop = stop
+
+    def __enter__(self) -> None:
+        self._semaphore.acquire()
+        if self._stop.is_set():
+            self._semaphore.release()
+            raise _NotSent(NOT_SENT)
+
+    def __exit__(self, *exc_info) -> None:
+        self._semaphore.release()
+
+
 @task()
 def run_tag_job(job_id: int) -> dict:
     """The background task: runs (or resumes) one tag job to its end or to a stop."""
@@ -208,7 +231,7 @@ def tag_job_run(job_id: int, *, concurrency: int | None = None) -> TagJob:
     # `concurrency` bounds the PUTs at DealerStudio at once, not the threads: with twice as many
     # threads, one reads or writes the mirror while another's PUT is out, so the database work
     # around each PUT does not leave a slot idle.
-    in_flight = threading.BoundedSemaphore(concurrency)
+    in_flight = _Turns(concurrency, stop)
     workers = 1 if concurrency == 1 else 2 * concurrency
     run_one = partial(_run_item, job, dealerships, stop, _Progress(job.id), in_flight)
     if workers == 1:
@@ -300,7 +323,8 @@ def _send_item(job: TagJob, dealerships: dict, stop, in_flight, item: TagJobItem
             client=client,
         )
     except errors.DealerStudioError as error:
-        _mark(item.id, TagJobItem.Status.FAILED, error.message, sent=True)
+        sent = not isinstance(error, _NotSent)
+        _mark(item.id, TagJobItem.Status.FAILED, error.message, sent=sent)
         if isinstance(error, STOPPING_ERRORS) and not stop.is_set():
             stop.error = error.message
             stop.set()

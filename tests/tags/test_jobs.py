@@ -6,9 +6,12 @@ from django.core.management import call_command
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.ingest import set_cluster_tags
 from dealeradmin.clusters.models import LeadCluster
+from dealeradmin.dealerstudio.client import DealerStudioClient
+from dealeradmin.dealerstudio.errors import DealerStudioError
+from dealeradmin.tags.jobs import _Stop, _Turns
 from dealeradmin.tags.models import TagAlias, TagJob, TagJobItem
 from dealeradmin.tags.plans import current_tags
-from tests.conftest import BRISBANE
+from tests.conftest import BRISBANE, MANAGER_TOKEN
 
 from .conftest import BRISBANE_ID, HIGH_QUALITY, merge_data, puts_by_cluster, run_latest_job
 
@@ -59,6 +62,16 @@ def test_a_job_has_exactly_its_concurrency_of_puts_at_dealerstudio_at_once(
     assert job.status == TagJob.Status.DONE
     assert job.done_count == job.total > 50
     assert sandbox.traffic() == {"in_flight": 0, "peak_in_flight": 3}
+
+
+def test_once_a_job_stops_a_change_still_waiting_for_its_turn_is_not_sent(sandbox):
+    stopped = _Stop()
+    stopped.set()
+    client = DealerStudioClient(MANAGER_TOKEN, retry_seconds=0, in_flight=_Turns(2, stopped))
+
+    with pytest.raises(DealerStudioError, match="Not sent: the job stopped"):
+        client.update_lead_cluster(BRISBANE, 5001, {"tags": ["Sent after the stop"]})
+    assert sandbox.requests(method="PUT") == []
 
 
 def test_a_merge_records_the_merged_away_spellings_as_aliases(
