@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -437,9 +438,14 @@ def test_the_audit_entry_is_written_before_the_put_leaves(manager, sandbox, clus
     client.force_login(manager)
     data = _typed(client, cluster, add_row=False)
     result = {}
-    saving = threading.Thread(
-        target=lambda: result.update(response=client.post(edit_url(cluster, BRISBANE), data))
-    )
+
+    def save() -> None:
+        try:
+            result["response"] = client.post(edit_url(cluster, BRISBANE), data)
+        finally:
+            connections.close_all()  # the thread's own; left open, it outlives the test database
+
+    saving = threading.Thread(target=save)
     saving.start()
     deadline = time.monotonic() + 1.2
     seen = None
