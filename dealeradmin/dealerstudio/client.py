@@ -204,7 +204,7 @@ class DealerStudioClient:
         in_flight: contextlib.AbstractContextManager | None = None,
     ) -> None:
         self._auth = _BearerToken(token)
-        # Taken around each request: a job's shared turns, at most so many requests at once.
+        # Taken around each request: a job's shared turns, so many of its requests at once.
         self._in_flight = in_flight or contextlib.nullcontext()
         self._retry_seconds = (
             settings.DEALERSTUDIO_INTERACTIVE_RETRY_SECONDS
@@ -249,6 +249,14 @@ class DealerStudioClient:
     def _request(
         self, method: str, path: str, *, json_body: dict | None = None, repeatable: bool
     ) -> httpx.Response:
+        # One turn for a request and all its retries: while it backs off from a rate limit or
+        # an outage, the job's other changes wait instead of sending into the same.
+        with self._in_flight:
+            return self._send(method, path, json_body=json_body, repeatable=repeatable)
+
+    def _send(
+        self, method: str, path: str, *, json_body: dict | None, repeatable: bool
+    ) -> httpx.Response:
         url = settings.DEALERSTUDIO_API_URL.rstrip("/") + path
         deadline = time.monotonic() + self._retry_seconds
         attempt = 0
@@ -257,11 +265,9 @@ class DealerStudioClient:
             started = time.perf_counter()
             status: int | None = None
             try:
-                with self._in_flight:
-                    started = time.perf_counter()  # the call's time, not the wait for a turn
-                    response = _http().request(
-                        method, url, json=json_body, auth=self._auth, timeout=_timeout()
-                    )
+                response = _http().request(
+                    method, url, json=json_body, auth=self._auth, timeout=_timeout()
+                )
                 status = response.status_code
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # The request never left: always safe to try again while time remains.

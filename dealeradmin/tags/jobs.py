@@ -190,8 +190,9 @@ class _NotSent(errors.DealerStudioError):
 
 
 class _Turns:
-    """At most `concurrency` PUTs at DealerStudio at once, and none begun once the job stops;
-    the client takes a turn around each request it sends."""
+    """At most `concurrency` PUTs at DealerStudio at once, and none begun once the job stops.
+    The client takes a turn around each request, retries included. A failure that would hit
+    every remaining cluster stops the job before its turn is given to the next change."""
 
     def __init__(self, concurrency: int, stop: _Stop):
         self._semaphore = threading.BoundedSemaphore(concurrency)
@@ -203,7 +204,10 @@ class _Turns:
             self._semaphore.release()
             raise _NotSent(NOT_SENT)
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, error, traceback) -> None:
+        if isinstance(error, STOPPING_ERRORS) and not self._stop.is_set():
+            self._stop.error = error.message
+            self._stop.set()
         self._semaphore.release()
 
 
@@ -284,14 +288,14 @@ def _run_item(job: TagJob, dealerships: dict, stop, progress: _Progress, in_flig
     try:
         if stop.is_set():
             return
-        _send_item(job, dealerships, stop, in_flight, item)
+        _send_item(job, dealerships, in_flight, item)
     except Exception:
         logger.exception("Tag job %s: item %s failed unexpectedly", job.id, item.id)
         _mark(item.id, TagJobItem.Status.FAILED, "An unexpected error stopped this change.")
     progress.item_finished()
 
 
-def _send_item(job: TagJob, dealerships: dict, stop, in_flight, item: TagJobItem) -> None:
+def _send_item(job: TagJob, dealerships: dict, in_flight, item: TagJobItem) -> None:
     cluster = (
         LeadCluster.objects.only("id", "dealership_id", "version")
         .filter(pk=item.cluster_id)
@@ -322,12 +326,10 @@ def _send_item(job: TagJob, dealerships: dict, stop, in_flight, item: TagJobItem
             job_id=job.id,
             client=client,
         )
+    except _NotSent:
+        return  # still pending: the resume sends it
     except errors.DealerStudioError as error:
-        sent = not isinstance(error, _NotSent)
-        _mark(item.id, TagJobItem.Status.FAILED, error.message, sent=sent)
-        if isinstance(error, STOPPING_ERRORS) and not stop.is_set():
-            stop.error = error.message
-            stop.set()
+        _mark(item.id, TagJobItem.Status.FAILED, error.message, sent=True)
         return
     _mark(item.id, TagJobItem.Status.DONE, "", sent=True)
 

@@ -64,6 +64,23 @@ def test_a_job_has_exactly_its_concurrency_of_puts_at_dealerstudio_at_once(
     assert sandbox.traffic() == {"in_flight": 0, "peak_in_flight": 3}
 
 
+def test_a_rate_limit_stops_the_job_before_any_waiting_change_is_sent(
+    admin_client, sandbox, high_quality_tags
+):
+    job = _start_merge(admin_client, high_quality_tags)
+    sandbox.configure(latency_ms=40)  # every thread is waiting for a turn when the 429s come
+    sandbox.inject_fault(
+        method="PUT", path="/api/v1/*", status=429, times=0, headers={"Retry-After": "30"}
+    )
+    job = run_latest_job(concurrency=2)
+
+    assert job.status == TagJob.Status.STOPPED
+    assert "limiting how fast" in job.last_error
+    assert len(sandbox.requests(method="PUT")) == 2
+    assert job.failed_count == 2
+    assert job.items.filter(status=TagJobItem.Status.PENDING).count() == job.total - 2
+
+
 def test_once_a_job_stops_a_change_still_waiting_for_its_turn_is_not_sent(sandbox):
     stopped = _Stop()
     stopped.set()
