@@ -1,5 +1,7 @@
 """Forms for tag curation: they pick tags and names and check them; they never call the API."""
 
+import unicodedata
+
 from django import forms
 
 from dealeradmin.clusters.forms import MAX_TAG_LENGTH
@@ -12,6 +14,7 @@ MAX_BULK_CLUSTERS = 1000
 TYPE_NAME = "Type the tag's name exactly as shown to confirm."
 TYPE_PHRASE = "Type “{phrase}” to confirm."
 SAME_NAME = "That is already its name: choose a different one."
+ONE_LINE = "A tag name is one line: it cannot hold line breaks, tabs or other control characters."
 
 
 class CatalogueFilterForm(forms.Form):
@@ -56,8 +59,9 @@ class CatalogueFilterForm(forms.Form):
 def clean_tag_name(value: str) -> str:
     """A new tag name as people mean it: trimmed, inner runs of spaces kept as typed."""
     value = value.strip()
-    if "\x00" in value:
-        raise forms.ValidationError("Tags cannot contain null characters.")
+    # The edit form holds one tag per line: a tag with a line break in it could not be kept.
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise forms.ValidationError(ONE_LINE)
     if not value:
         raise forms.ValidationError("Enter a tag name.")
     return value

@@ -53,6 +53,18 @@ def test_a_rename_to_the_same_name_is_refused(admin_client, mirror):
     assert "already its name" in response.content.decode()
 
 
+@pytest.mark.parametrize("target", ["Hot\r\nLead", "Hot\nLead", "Hot\tLead"])
+def test_a_new_tag_name_with_a_line_break_or_control_character_is_refused(
+    admin_client, mirror, target
+):
+    # The edit form holds one tag per line: "Hot\nLead" would come back from it as two tags.
+    vip = Tag.objects.get(dealership_id=BRISBANE_ID, name="VIP")
+    response = admin_client.get(f"/tags/{vip.id}/rename/", {"target": target})
+    assert response.context["preview"] is None
+    assert "A tag name is one line" in response.content.decode()
+    assert not TagJob.objects.exists()
+
+
 @pytest.mark.usefixtures("transactional_db")
 def test_a_large_delete_needs_the_tag_name_typed(admin_client, sandbox, mirror):
     row = catalogue_rows([BRISBANE_ID], sort="-clusters")[0]
