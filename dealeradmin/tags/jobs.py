@@ -152,7 +152,7 @@ def tag_job_resume(*, job: TagJob, user) -> bool:
     if job.stalled:
         resumable |= Q(status=TagJob.Status.RUNNING, heartbeat_at=job.heartbeat_at)
     with transaction.atomic():
-        claimed = TagJob.objects.filter(resumable, pk=job.pk).update(
+        claimed = TagJob.objects.filter(resumable, pk=job.pk, reverted_by__isnull=True).update(
             status=TagJob.Status.QUEUED, last_error="", finished_at=None
         )
         if not claimed:

@@ -77,7 +77,9 @@ class TagJob(models.Model):
 
     @property
     def resumable(self) -> bool:
-        return self.status == self.Status.STOPPED or self.stalled
+        # Once reverted, its unsent changes would undo the revert: it is closed for good.
+        reverted = hasattr(self, "reverted_by")
+        return (self.status == self.Status.STOPPED or self.stalled) and not reverted
 
     @property
     def revertible(self) -> bool:

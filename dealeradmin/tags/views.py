@@ -26,6 +26,7 @@ PLAN_CHANGED = (
 NOTHING_TO_DO = "No cluster would change, so there is nothing to run."
 RESUMED = "Job #{id} is queued to carry on."
 NOT_RESUMABLE = "This job is not stopped, so there is nothing to resume."
+REVERTED_NOT_RESUMABLE = "This job was reverted, so the changes it had not made will not be made."
 BULK_SAMPLE = 200
 MAX_ITEMS_SHOWN = 1000
 
@@ -311,6 +312,8 @@ def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _get_job_for_user(request.user, job_id)
     if tag_job_resume(job=job, user=request.user):
         messages.success(request, RESUMED.format(id=job.id))
+    elif hasattr(job, "reverted_by"):
+        messages.info(request, REVERTED_NOT_RESUMABLE)
     else:
         messages.info(request, NOT_RESUMABLE)
     return redirect("tags:job", job_id=job.id)

@@ -188,6 +188,30 @@ def test_a_finished_job_is_reverted_except_where_tags_moved_on(
     assert admin_client.get(f"/tags/jobs/{job.id}/revert/").status_code == 404
 
 
+def test_a_stopped_job_once_reverted_cannot_be_resumed(admin_client, sandbox, high_quality_tags):
+    job = _start_merge(admin_client, high_quality_tags)
+    broken = list(job.items.order_by("id"))[5].cluster_id
+    sandbox.inject_fault(
+        method="PUT", path=f"/api/v1/dealerships/*/lead_clusters/{broken}", status=503, times=0
+    )
+    job = run_latest_job(concurrency=1)
+    assert job.status == TagJob.Status.STOPPED and job.resumable
+    sandbox.clear_faults()
+    admin_client.post(f"/tags/jobs/{job.id}/revert/")
+    run_latest_job()
+    sent = len(sandbox.requests(method="PUT"))
+
+    response = admin_client.post(f"/tags/jobs/{job.id}/resume/", follow=True)
+
+    # Its pending changes would have undone the revert on every cluster it had not reached.
+    assert "was reverted" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == TagJob.Status.STOPPED and not job.resumable
+    assert len(sandbox.requests(method="PUT")) == sent
+    page = admin_client.get(f"/tags/jobs/{job.id}/").content.decode()
+    assert "Resume</button>" not in page and "the changes this job had not made" in page
+
+
 def test_the_database_worker_runs_a_queued_job(admin_client, sandbox, high_quality_tags):
     job = _start_merge(admin_client, high_quality_tags)
     assert job.status == TagJob.Status.QUEUED
