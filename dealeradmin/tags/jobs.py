@@ -41,6 +41,9 @@ STOPPING_ERRORS = (
     errors.ConnectionFailed,
 )
 CHANGED_SINCE_PLANNED = "Its tags changed after the job was planned, so it was left alone."
+ALREADY_HAD_THEM = (
+    "It already had these tags (changed since the job was planned), so nothing was sent."
+)
 NOT_IN_MIRROR = "This cluster is no longer in the dashboard's copy of DealerStudio."
 STOPPED_BECAUSE = "Stopped: {error} Resume the job to carry on from where it stopped."
 FAILED_ITEMS = "{count} cluster{s} could not be changed; resume the job to try them again."
@@ -306,8 +309,15 @@ def _send_item(job: TagJob, dealerships: dict, in_flight, item: TagJobItem) -> N
         return
     held = cluster.tag_names_in_order()
     if held == item.new_tags:
-        # Already applied (say the process died between the PUT and marking it done).
-        _mark(item.id, TagJobItem.Status.DONE, "")
+        # This job's own change if it sent it (and died before marking it done: the audit entry
+        # is written before the PUT); otherwise a person or another job made it, not this one.
+        sent_by_this_job = AuditEntry.objects.filter(
+            action=AuditEntry.Action.TAG_CHANGE, job_id=job.id, cluster_id=item.cluster_id
+        ).exists()
+        if sent_by_this_job:
+            _mark(item.id, TagJobItem.Status.DONE, "")
+        else:
+            _mark(item.id, TagJobItem.Status.SKIPPED, ALREADY_HAD_THEM)
         return
     if held != item.old_tags:
         _mark(item.id, TagJobItem.Status.SKIPPED, CHANGED_SINCE_PLANNED)

@@ -8,7 +8,7 @@ from dealeradmin.clusters.ingest import set_cluster_tags
 from dealeradmin.clusters.models import LeadCluster
 from dealeradmin.dealerstudio.client import DealerStudioClient
 from dealeradmin.dealerstudio.errors import DealerStudioError
-from dealeradmin.tags.jobs import _Stop, _Turns
+from dealeradmin.tags.jobs import _Stop, _Turns, tag_job_run
 from dealeradmin.tags.models import TagAlias, TagJob, TagJobItem
 from dealeradmin.tags.plans import current_tags
 from tests.conftest import BRISBANE, MANAGER_TOKEN
@@ -210,6 +210,24 @@ def test_a_stopped_job_once_reverted_cannot_be_resumed(admin_client, sandbox, hi
     assert len(sandbox.requests(method="PUT")) == sent
     page = admin_client.get(f"/tags/jobs/{job.id}/").content.decode()
     assert "Resume</button>" not in page and "the changes this job had not made" in page
+
+
+def test_a_second_job_with_the_same_plan_claims_none_of_the_firsts_changes(
+    admin_client, sandbox, high_quality_tags
+):
+    # Say the admin went back from the job page and submitted the same preview again.
+    first = _start_merge(admin_client, high_quality_tags)
+    second = _start_merge(admin_client, high_quality_tags)
+    assert second.total == first.total
+    first = tag_job_run(first.id)
+    second = tag_job_run(second.id)
+
+    assert first.done_count == first.total
+    assert len(sandbox.requests(method="PUT")) == first.total
+    assert second.status == TagJob.Status.DONE
+    assert (second.done_count, second.skipped_count) == (0, second.total)
+    assert "already had these tags" in second.items.first().error
+    assert not second.revertible
 
 
 def test_the_database_worker_runs_a_queued_job(admin_client, sandbox, high_quality_tags):
