@@ -48,6 +48,10 @@ NOT_IN_MIRROR = "This cluster is no longer in the dashboard's copy of DealerStud
 STOPPED_BECAUSE = "Stopped: {error} Resume the job to carry on from where it stopped."
 FAILED_ITEMS = "{count} cluster{s} could not be changed; resume the job to try them again."
 PROGRESS_SECONDS = 0.5
+TOKEN_REFUSED = (
+    "DealerStudio no longer accepts your API token. Store a current one on the API token page "
+    "(in the menu), then resume the job."
+)
 NOT_SENT = "Not sent: the job stopped before this change's turn. Resume the job to send it."
 REVERT_SKIPPED = "Its tags changed after job #{job} ran, so reverting would overwrite that."
 
@@ -184,6 +188,11 @@ def tag_job_revert_plan(job: TagJob) -> tuple[list[Change], list[Change]]:
     return changes, skipped
 
 
+def _in_job_terms(error: errors.DealerStudioError) -> str:
+    # The client's message for a refused token speaks of a form to save again; a job has none.
+    return TOKEN_REFUSED if isinstance(error, errors.TokenInvalid) else error.message
+
+
 class _Stop(threading.Event):
     error: str = ""
 
@@ -209,7 +218,7 @@ class _Turns:
 
     def __exit__(self, exc_type, error, traceback) -> None:
         if isinstance(error, STOPPING_ERRORS) and not self._stop.is_set():
-            self._stop.error = error.message
+            self._stop.error = _in_job_terms(error)
             self._stop.set()
         self._semaphore.release()
 
@@ -339,7 +348,7 @@ def _send_item(job: TagJob, dealerships: dict, in_flight, item: TagJobItem) -> N
     except _NotSent:
         return  # still pending: the resume sends it
     except errors.DealerStudioError as error:
-        _mark(item.id, TagJobItem.Status.FAILED, error.message, sent=True)
+        _mark(item.id, TagJobItem.Status.FAILED, _in_job_terms(error), sent=True)
         return
     _mark(item.id, TagJobItem.Status.DONE, "", sent=True)
 

@@ -230,6 +230,19 @@ def test_a_second_job_with_the_same_plan_claims_none_of_the_firsts_changes(
     assert not second.revertible
 
 
+def test_a_refused_token_stops_the_job_with_words_for_a_job_not_a_form(
+    admin_client, sandbox, high_quality_tags
+):
+    _start_merge(admin_client, high_quality_tags)
+    sandbox.inject_fault(method="PUT", path="/api/v1/*", status=401, times=0)
+    job = run_latest_job(concurrency=1)
+
+    assert job.status == TagJob.Status.STOPPED
+    for text in (job.last_error, job.items.get(status=TagJobItem.Status.FAILED).error):
+        assert "API token page" in text and "resume the job" in text
+        assert "form" not in text
+
+
 def test_the_database_worker_runs_a_queued_job(admin_client, sandbox, high_quality_tags):
     job = _start_merge(admin_client, high_quality_tags)
     assert job.status == TagJob.Status.QUEUED
