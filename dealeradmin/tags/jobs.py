@@ -364,13 +364,18 @@ def _mark(item_id: int, status: str, error: str, *, sent: bool = False) -> None:
     )
 
 
-def _recount(job_id: int, *, heartbeat: bool = False) -> dict:
-    counts = dict(
+def item_counts(job_id: int) -> dict[str, int]:
+    """{status: items}, counted now."""
+    return dict(
         TagJobItem.objects.filter(job_id=job_id)
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
+
+
+def _recount(job_id: int, *, heartbeat: bool = False) -> dict:
+    counts = item_counts(job_id)
     fields = {
         "done_count": counts.get(TagJobItem.Status.DONE, 0),
         "failed_count": counts.get(TagJobItem.Status.FAILED, 0),

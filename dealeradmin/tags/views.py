@@ -17,7 +17,13 @@ from dealeradmin.clusters.models import Tag
 from . import plans
 from .catalogue import catalogue_rows, used_tags
 from .forms import LARGE_DELETE, BulkTagForm, CatalogueFilterForm, DeleteForm, MergeForm
-from .jobs import REVERT_SKIPPED, tag_job_create, tag_job_resume, tag_job_revert_plan
+from .jobs import (
+    REVERT_SKIPPED,
+    item_counts,
+    tag_job_create,
+    tag_job_resume,
+    tag_job_revert_plan,
+)
 from .models import TagJob, TagJobItem
 
 PLAN_CHANGED = (
@@ -295,6 +301,12 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _get_job_for_user(request.user, job_id)
     dealerships = _dealerships(request.user)
+    if job.active:
+        # The stored counts trail by up to half a second; the bar should match the table below.
+        counts = item_counts(job.id)
+        job.done_count = counts.get(TagJobItem.Status.DONE, 0)
+        job.failed_count = counts.get(TagJobItem.Status.FAILED, 0)
+        job.skipped_count = counts.get(TagJobItem.Status.SKIPPED, 0)
     items = list(job.items.all()[:MAX_ITEMS_SHOWN])
     for item in items:
         item.dealership = dealerships.get(item.dealership_id)

@@ -228,6 +228,32 @@ def test_a_second_job_with_the_same_plan_claims_none_of_the_firsts_changes(
     assert (second.done_count, second.skipped_count) == (0, second.total)
     assert "already had these tags" in second.items.first().error
     assert not second.revertible
+    listed = admin_client.get("/tags/jobs/").content.decode()
+    assert f"0 changed, {second.total} skipped" in listed
+
+
+def test_a_running_jobs_page_counts_its_items_as_they_are_now(admin_client, high_quality_tags):
+    job = _start_merge(admin_client, high_quality_tags)
+    TagJob.objects.filter(pk=job.id).update(status=TagJob.Status.RUNNING)
+    done = list(job.items.values_list("id", flat=True)[:7])
+    # Marked done by the workers, not yet counted into the job (that happens every 0.5 s).
+    TagJobItem.objects.filter(id__in=done).update(status=TagJobItem.Status.DONE)
+
+    page = admin_client.get(f"/tags/jobs/{job.id}/").content.decode()
+    assert 'value="7"' in page and "7 changed" in page
+
+
+def test_a_revert_with_nothing_left_to_undo_offers_no_button(
+    admin_client, sandbox, high_quality_tags
+):
+    _start_merge(admin_client, high_quality_tags)
+    job = run_latest_job()
+    for item in job.items.all():
+        set_cluster_tags(item.cluster_id, item.dealership_id, [*item.new_tags, "Edited since"])
+
+    page = admin_client.get(f"/tags/jobs/{job.id}/revert/").content.decode()
+    assert "nothing to revert" in page
+    assert "Revert on 0 clusters" not in page
 
 
 def test_a_refused_token_stops_the_job_with_words_for_a_job_not_a_form(
