@@ -2,8 +2,9 @@
 
 A job runs outside the request, as a django-tasks task picked up by `manage.py db_worker`. It
 sends one PUT per pending item, at most TAG_JOB_CONCURRENCY at once, with the admin's own token
-and only `tags` in the body. An item is marked done in its own transaction once its PUT has succeeded, and a
-resumed job looks only at items not done, so no cluster is sent the same change twice.
+and only `tags` in the body. An item is marked done in its own transaction once its PUT has
+succeeded, and a resumed job looks only at items not done, so no cluster is sent the same change
+twice.
 """
 
 import logging
