@@ -365,7 +365,7 @@ def _mark(item_id: int, status: str, error: str, *, sent: bool = False) -> None:
     )
 
 
-def item_counts(job_id: int) -> dict[str, int]:
+def _item_counts(job_id: int) -> dict[str, int]:
     """{status: items}, counted now."""
     return dict(
         TagJobItem.objects.filter(job_id=job_id)
@@ -375,13 +375,24 @@ def item_counts(job_id: int) -> dict[str, int]:
     )
 
 
-def _recount(job_id: int, *, heartbeat: bool = False) -> dict:
-    counts = item_counts(job_id)
-    fields = {
+def _count_fields(counts: dict[str, int]) -> dict[str, int]:
+    return {
         "done_count": counts.get(TagJobItem.Status.DONE, 0),
         "failed_count": counts.get(TagJobItem.Status.FAILED, 0),
         "skipped_count": counts.get(TagJobItem.Status.SKIPPED, 0),
     }
+
+
+def count_now(job: TagJob) -> None:
+    """Puts the counts as they are this moment on `job` (the stored ones trail a running job by
+    up to PROGRESS_SECONDS), without saving them."""
+    for name, value in _count_fields(_item_counts(job.id)).items():
+        setattr(job, name, value)
+
+
+def _recount(job_id: int, *, heartbeat: bool = False) -> dict:
+    counts = _item_counts(job_id)
+    fields = _count_fields(counts)
     if heartbeat:
         fields["heartbeat_at"] = timezone.now()
     TagJob.objects.filter(pk=job_id).update(**fields)

@@ -76,17 +76,20 @@ class TagJob(models.Model):
         return timezone.now() - last > quiet
 
     @property
+    def reverted(self) -> bool:
+        return hasattr(self, "reverted_by")
+
+    @property
     def resumable(self) -> bool:
         # Once reverted, its unsent changes would undo the revert: it is closed for good.
-        reverted = hasattr(self, "reverted_by")
-        return (self.status == self.Status.STOPPED or self.stalled) and not reverted
+        return (self.status == self.Status.STOPPED or self.stalled) and not self.reverted
 
     @property
     def revertible(self) -> bool:
         return (
             self.status in (self.Status.DONE, self.Status.STOPPED)
             and self.done_count > 0
-            and not hasattr(self, "reverted_by")
+            and not self.reverted
         )
 
 

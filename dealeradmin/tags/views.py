@@ -19,7 +19,7 @@ from .catalogue import catalogue_rows, used_tags
 from .forms import LARGE_DELETE, BulkTagForm, CatalogueFilterForm, DeleteForm, MergeForm
 from .jobs import (
     REVERT_SKIPPED,
-    item_counts,
+    count_now,
     tag_job_create,
     tag_job_resume,
     tag_job_revert_plan,
@@ -302,11 +302,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _get_job_for_user(request.user, job_id)
     dealerships = _dealerships(request.user)
     if job.active:
-        # The stored counts trail by up to half a second; the bar should match the table below.
-        counts = item_counts(job.id)
-        job.done_count = counts.get(TagJobItem.Status.DONE, 0)
-        job.failed_count = counts.get(TagJobItem.Status.FAILED, 0)
-        job.skipped_count = counts.get(TagJobItem.Status.SKIPPED, 0)
+        count_now(job)  # the bar should match the table below
     items = list(job.items.all()[:MAX_ITEMS_SHOWN])
     for item in items:
         item.dealership = dealerships.get(item.dealership_id)
@@ -324,7 +320,7 @@ def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _get_job_for_user(request.user, job_id)
     if tag_job_resume(job=job, user=request.user):
         messages.success(request, RESUMED.format(id=job.id))
-    elif hasattr(job, "reverted_by"):
+    elif job.reverted:
         messages.info(request, REVERTED_NOT_RESUMABLE)
     else:
         messages.info(request, NOT_RESUMABLE)
