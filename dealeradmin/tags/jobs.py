@@ -50,8 +50,8 @@ STOPPED_BECAUSE = "Stopped: {error} Resume the job to carry on from where it sto
 FAILED_ITEMS = "{count} cluster{s} could not be changed; resume the job to try them again."
 PROGRESS_SECONDS = 0.5
 TOKEN_REFUSED = (
-    "DealerStudio no longer accepts your API token. Store a current one on the API token page "
-    "(in the menu), then resume the job."
+    "DealerStudio no longer accepts your API token: store a current one on the API token page "
+    "(in the menu) before resuming the job."
 )
 NOT_SENT = "Not sent: the job stopped before this change's turn. Resume the job to send it."
 REVERT_SKIPPED = "Its tags changed after job #{job} ran, so reverting would overwrite that."

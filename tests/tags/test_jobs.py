@@ -265,7 +265,7 @@ def test_a_refused_token_stops_the_job_with_words_for_a_job_not_a_form(
 
     assert job.status == TagJob.Status.STOPPED
     for text in (job.last_error, job.items.get(status=TagJobItem.Status.FAILED).error):
-        assert "API token page" in text and "resume the job" in text
+        assert "API token page" in text and "before resuming the job" in text
         assert "form" not in text
 
 
