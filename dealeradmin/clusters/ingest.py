@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -22,7 +22,7 @@ from .models import (
     Tag,
     tag_key,
 )
-from .rows import insert_row, update_row
+from .rows import insert_row, insert_rows, select_rows, update_row
 
 # Every top-level field the documentation marks required.
 REQUIRED_FIELDS = (
@@ -265,15 +265,17 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
     # serialises all writers anyway. Only the columns the decision needs are read.
     held = next(
         iter(
-            LeadCluster.objects.select_for_update()
-            .filter(pk=cluster_id)
-            .order_by()
-            .values_list(
-                "modified",
-                "written_by_us_at",
-                "delivered_tags_digest",
-                "delivered_cars_digest",
-                *INDEXED_COLUMNS,
+            select_rows(
+                LeadCluster,
+                (
+                    "modified",
+                    "written_by_us_at",
+                    "delivered_tags_digest",
+                    "delivered_cars_digest",
+                    *INDEXED_COLUMNS,
+                ),
+                {"id": cluster_id},
+                for_update=True,
             )
         ),
         None,
@@ -321,13 +323,18 @@ def _apply(cluster_id: int, parsed: ParsedPayload) -> IngestResult:
         _replace_cars(cluster_id, parsed.cars, fresh=fresh)
     if parsed.status_option:
         option_id, name = parsed.status_option
-        label, created = StatusOptionLabel.objects.get_or_create(
-            dealership_id=dealership_id, option_id=option_id, defaults={"name": name}
+        # Recorded once; a name only fills one not yet known (an admin's name stays).
+        insert_row(
+            StatusOptionLabel(dealership_id=dealership_id, option_id=option_id, name=name),
+            on_conflict=STATUS_OPTION_NAMED_ONCE,
         )
-        if not created and name and not label.name:
-            label.name = name
-            label.save(update_fields=["name"])
     return IngestResult(cluster_id, outcome)
+
+
+STATUS_OPTION_NAMED_ONCE = (
+    "ON CONFLICT (dealership_id, option_id) DO UPDATE SET name = excluded.name "
+    f"WHERE {StatusOptionLabel._meta.db_table}.name = '' AND excluded.name <> ''"
+)
 
 
 def set_cluster_tags(cluster_id: int, dealership_id: int, names: list[str]) -> None:
@@ -340,7 +347,7 @@ def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fres
     kept = 0
     if not fresh:
         links = ClusterTag.objects.filter(cluster_id=cluster_id)
-        held = list(links.order_by("position", "id").values_list("tag__dealership_id", "tag__name"))
+        held = _held_tags(cluster_id)
         wanted = [(dealership_id, name) for name in unique]
         if held == wanted:
             return  # most deliveries repeat the tags the mirror holds
@@ -352,7 +359,7 @@ def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fres
     if not unique:
         return
     existing = dict(
-        Tag.objects.filter(dealership_id=dealership_id, name__in=unique).values_list("name", "id")
+        select_rows(Tag, ("name", "id"), {"dealership_id": dealership_id, "name": unique})
     )
     missing = [n for n in unique if n not in existing]
     if missing:
@@ -365,10 +372,24 @@ def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fres
                 "name", "id"
             )
         )
-    ClusterTag.objects.bulk_create(
-        ClusterTag(cluster_id=cluster_id, tag_id=existing[name], position=i)
-        for i, name in enumerate(unique, start=kept)
+    insert_rows(
+        [
+            ClusterTag(cluster_id=cluster_id, tag_id=existing[name], position=i)
+            for i, name in enumerate(unique, start=kept)
+        ]
     )
+
+
+def _held_tags(cluster_id: int) -> list[tuple[int, str]]:
+    """(dealership id, name) of the cluster's tags, in their order."""
+    links, tags = ClusterTag._meta.db_table, Tag._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.dealership_id, t.name FROM {links} l JOIN {tags} t ON t.id = l.tag_id "
+            "WHERE l.cluster_id = %s ORDER BY l.position, l.id",
+            [cluster_id],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 CAR_COLUMNS = ("ds_id", "car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
@@ -376,11 +397,8 @@ CAR_COLUMNS = ("ds_id", "car_id", "family_id", "manufacturer_id", "year", "badge
 
 def _replace_cars(cluster_id: int, cars: list[dict], *, fresh: bool) -> None:
     if not fresh:
-        held = CarInterest.objects.filter(cluster_id=cluster_id).order_by("id")
-        if [dict(zip(CAR_COLUMNS, row, strict=True)) for row in held.values_list(*CAR_COLUMNS)] == [
-            {name: car[name] for name in CAR_COLUMNS} for car in cars
-        ]:
+        held = select_rows(CarInterest, CAR_COLUMNS, {"cluster_id": cluster_id}, order_by=("id",))
+        if held == [tuple(car[name] for name in CAR_COLUMNS) for car in cars]:
             return
-        held.delete()
-    if cars:
-        CarInterest.objects.bulk_create(CarInterest(cluster_id=cluster_id, **car) for car in cars)
+        CarInterest.objects.filter(cluster_id=cluster_id).delete()
+    insert_rows([CarInterest(cluster_id=cluster_id, **car) for car in cars])

@@ -1,30 +1,50 @@
-"""Single-row INSERT and UPDATE written directly, for the webhook's hot path.
+"""Plain SELECT, INSERT and UPDATE statements written directly, for the webhook's hot path.
 
-A delivery writes two or three rows, and building those statements through the ORM cost five
-times what the database took to run them. Values go through each field's own preparation
-(`pre_save`, `get_db_prep_save`), as the ORM's compiler does, and are bound as parameters.
+A delivery reads and writes a handful of rows, and building those statements through the ORM
+cost five times what the database took to run them. Values go through each field's own
+preparation (`pre_save`, `get_db_prep_save`) on the way in and its converters on the way out,
+as the ORM's compiler does, and are bound as parameters.
 """
 
+from functools import cache
+
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def insert_row(instance: Model) -> None:
-    """INSERTs `instance` with every concrete field (defaults and auto_now included)."""
-    fields = instance._meta.concrete_fields
-    params = [
-        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+def insert_row(instance: Model, *, on_conflict: str = "") -> None:
+    """INSERTs `instance` with every concrete field (defaults and auto_now included).
+
+    `on_conflict`: an ON CONFLICT clause to end the statement with (SQLite and PostgreSQL
+    both take one)."""
+    insert_rows([instance], on_conflict=on_conflict)
+
+
+def insert_rows(instances: list[Model], *, on_conflict: str = "") -> None:
+    """INSERTs instances of one model, as `insert_row` does each; an automatic primary key
+    left unset is left to the database."""
+    if not instances:
+        return
+    meta = instances[0]._meta
+    fields = [
+        field
+        for field in meta.concrete_fields
+        if not (field is meta.auto_field and instances[0].pk is None)
+    ]
+    rows = [
+        [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+        for instance in instances
     ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_quote(instance._meta.db_table)} "
+        cursor.executemany(
+            f"INSERT INTO {_quote(meta.db_table)} "
             f"({', '.join(_quote(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})",
-            params,
+            f"VALUES ({', '.join(['%s'] * len(fields))}) {on_conflict}",
+            rows,
         )
 
 
@@ -46,3 +66,59 @@ def update_row(model: type[Model], pk, values: dict, *, increment: tuple[str, ..
             [*params, pk],
         )
         return cursor.rowcount
+
+
+def select_rows(
+    model: type[Model],
+    names: tuple[str, ...],
+    where: dict,
+    *,
+    order_by: tuple[str, ...] = (),
+    for_update: bool = False,
+) -> list[tuple]:
+    """The values of fields `names` in the rows where each field in `where` equals its value
+    (is one of them, for a list), as the ORM would give them. `for_update` locks the rows
+    where the database can (PostgreSQL)."""
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    conditions, params = [], []
+    for name, value in where.items():
+        field = meta.get_field(name)
+        if isinstance(value, list):
+            if not value:
+                return []
+            conditions.append(f"{_quote(field.column)} IN ({', '.join(['%s'] * len(value))})")
+            params += [field.get_db_prep_value(item, connection) for item in value]
+        else:
+            conditions.append(f"{_quote(field.column)} = %s")
+            params.append(field.get_db_prep_value(value, connection))
+    sql = (
+        f"SELECT {', '.join(_quote(field.column) for field in fields)} "
+        f"FROM {_quote(meta.db_table)} WHERE {' AND '.join(conditions)}"
+    )
+    if order_by:
+        sql += f" ORDER BY {', '.join(_quote(meta.get_field(n).column) for n in order_by)}"
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    readings = [_reading(field, connection.vendor) for field in fields]
+    if not any(converters for _, converters in readings):
+        return rows
+    return [tuple(map(_converted, row, readings)) for row in rows]
+
+
+@cache
+def _reading(field: Field, vendor: str) -> tuple:
+    """The column expression and the converters the ORM applies to a value read from `field`.
+    (The vendor is in the key so one process's tests on two databases never share them.)"""
+    column = field.get_col(field.model._meta.db_table)
+    return column, (*connection.ops.get_db_converters(column), *field.get_db_converters(connection))
+
+
+def _converted(value, reading: tuple):
+    column, converters = reading
+    for converter in converters:
+        value = converter(value, column, connection)
+    return value

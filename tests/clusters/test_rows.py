@@ -1,11 +1,11 @@
-"""The webhook's direct INSERT and UPDATE store what the ORM would have stored."""
+"""The webhook's direct SELECT, INSERT and UPDATE read and store what the ORM would have."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from dealeradmin.clusters.models import ClusterStory, LeadCluster
-from dealeradmin.clusters.rows import insert_row, update_row
+from dealeradmin.clusters.models import ClusterStory, LeadCluster, StatusOptionLabel, Tag
+from dealeradmin.clusters.rows import insert_row, insert_rows, select_rows, update_row
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,53 @@ def test_an_update_of_a_missing_row_changes_nothing():
     stories = list(ClusterStory.objects.values_list("pk", "leads"))
     assert update_row(ClusterStory, 404, {"leads": []}) == 0
     assert list(ClusterStory.objects.values_list("pk", "leads")) == stories
+
+
+def test_selected_values_read_as_the_orm_reads_them():
+    insert_row(
+        LeadCluster(
+            id=79, dealership_id=101, approved=True, modified=CREATED, car_ids=[4], lead_state="new"
+        )
+    )
+    names = ("modified", "approved", "car_ids", "assignee_id", "lead_state")
+
+    selected = select_rows(LeadCluster, names, {"id": 79}, for_update=True)
+
+    assert selected == list(LeadCluster.objects.filter(pk=79).values_list(*names))
+    assert selected == [(CREATED, True, [4], None, "new")]
+
+
+def test_a_list_selects_the_rows_holding_any_of_its_values_in_order():
+    tags = [
+        Tag(dealership_id=101, name=name, key=name.lower())
+        for name in ("Row Cold", "Row Hot", "Row VIP")
+    ]
+    insert_rows(tags)  # automatic primary keys, left to the database
+
+    stored = dict(Tag.objects.filter(dealership_id=101).values_list("name", "id"))
+    wanted = {"dealership_id": 101, "name": ["Row VIP", "Row Hot", "Nowhere"]}
+    assert select_rows(Tag, ("name", "id"), wanted, order_by=("name",)) == [
+        ("Row Hot", stored["Row Hot"]),
+        ("Row VIP", stored["Row VIP"]),
+    ]
+    assert select_rows(Tag, ("name",), {"name": []}) == []
+
+
+def test_an_insert_can_end_in_an_on_conflict_clause():
+    insert_row(StatusOptionLabel(dealership_id=101, option_id=5, name=""))
+    keep_first_name = (
+        "ON CONFLICT (dealership_id, option_id) DO UPDATE SET name = excluded.name "
+        "WHERE clusters_statusoptionlabel.name = ''"
+    )
+    insert_row(
+        StatusOptionLabel(dealership_id=101, option_id=5, name="Won"), on_conflict=keep_first_name
+    )
+    insert_row(
+        StatusOptionLabel(dealership_id=101, option_id=5, name="Lost"), on_conflict=keep_first_name
+    )
+
+    assert list(
+        StatusOptionLabel.objects.filter(dealership_id=101, option_id=5).values_list(
+            "name", flat=True
+        )
+    ) == ["Won"]

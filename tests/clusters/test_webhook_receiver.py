@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from dealeradmin.accounts.models import Dealership
 from dealeradmin.clusters import webhooks
 from dealeradmin.clusters.ingest import REQUIRED_FIELDS, set_cluster_tags
-from dealeradmin.clusters.models import CarInterest, ClusterTag, LeadCluster
+from dealeradmin.clusters.models import CarInterest, ClusterTag, LeadCluster, StatusOptionLabel
 from dealeradmin.clusters.services import apply_sent_changes
 from tests.clusters.helpers import WEBHOOK_URL, post_webhook, webhook_headers
 
@@ -246,6 +246,29 @@ def test_a_newer_delivery_replaces_fields_tags_and_cars_and_bumps_the_version(cl
     assert after["tags"] == ["B", "A"]
     assert [car[0] for car in after["cars"]] == [newer["cars"][0]["id"]]
     assert after["fields"]["version"] == version + 1
+
+
+@pytest.mark.django_db
+def test_a_status_option_is_named_by_the_first_delivery_that_names_it_and_kept_after(
+    client, payload
+):
+    def deliver(seconds: int, option: dict) -> None:
+        newer = later(payload, seconds, lead_status_option=option)
+        newer.pop("lead_status_option_id", None)
+        assert post_webhook(client, newer).status_code == 200
+
+    def name() -> list[str]:
+        labels = StatusOptionLabel.objects.filter(dealership_id=payload["dealership_id"])
+        return list(labels.filter(option_id=4242).values_list("name", flat=True))
+
+    deliver(1, {"id": 4242, "name": ""})
+    assert name() == [""]  # seen, not yet named
+    deliver(2, {"id": 4242, "name": "Finance pending"})
+    assert name() == ["Finance pending"]
+    deliver(3, {"id": 4242, "name": "Renamed upstream"})
+    deliver(4, {"id": 4242, "name": ""})
+    assert name() == ["Finance pending"]  # an admin may have chosen it: it stays
+    assert LeadCluster.objects.get(pk=NEW_ID).lead_status_option_id == 4242
 
 
 @pytest.mark.django_db
