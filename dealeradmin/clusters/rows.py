@@ -13,7 +13,23 @@ from django.db.models import Field, Model
 
 
 def _quote(name: str) -> str:
+    return _quoted(name, connection.vendor)
+
+
+@cache
+def _quoted(name: str, vendor: str) -> str:
     return connection.ops.quote_name(name)
+
+
+@cache
+def _insert(model: type[Model], with_pk: bool, vendor: str) -> tuple[list[Field], str]:
+    """The fields an INSERT sets and its statement up to VALUES."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if with_pk or f is not meta.auto_field]
+    return fields, (
+        f"INSERT INTO {_quote(meta.db_table)} ({', '.join(_quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
 
 
 def insert_row(instance: Model, *, on_conflict: str = "") -> None:
@@ -29,23 +45,13 @@ def insert_rows(instances: list[Model], *, on_conflict: str = "") -> None:
     left unset is left to the database."""
     if not instances:
         return
-    meta = instances[0]._meta
-    fields = [
-        field
-        for field in meta.concrete_fields
-        if not (field is meta.auto_field and instances[0].pk is None)
-    ]
+    fields, insert = _insert(type(instances[0]), instances[0].pk is not None, connection.vendor)
     rows = [
         [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
         for instance in instances
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {_quote(meta.db_table)} "
-            f"({', '.join(_quote(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) {on_conflict}",
-            rows,
-        )
+        cursor.executemany(f"{insert} {on_conflict}", rows)
 
 
 def update_row(model: type[Model], pk, values: dict, *, increment: tuple[str, ...] = ()) -> int:
