@@ -83,3 +83,15 @@ def test_the_system_check_reports_a_malformed_key(settings):
     assert error.id == "dealeradmin.E001"
     settings.TOKEN_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     assert encryption_keys_check(None) == []
+
+
+def test_the_wsgi_start_up_imports_every_view_then_freezes_it_for_the_cycle_collector():
+    result = _run(
+        "-c",
+        "import gc, sys; import dealeradmin.wsgi; "
+        "print('dealeradmin.clusters.views' in sys.modules, gc.get_freeze_count() > 10_000, "
+        "gc.get_threshold())",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split(maxsplit=2) == ["True", "True", "(10000, 10, 10)\n"]
