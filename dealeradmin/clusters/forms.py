@@ -1,10 +1,11 @@
 """Forms for lead clusters: they own validation and the shape of the update body."""
 
 from datetime import timedelta
+from functools import cache
 
 from django import forms
 from django.core import signing
-from django.db.models import IntegerField, Value
+from django.db import connection
 from django.utils import timezone
 
 from dealeradmin.accounts.access import dealerships_for
@@ -46,29 +47,32 @@ def _choices_with_current(choices: list, current: int | None) -> list:
 
 def _choice_lists(dealership: Dealership) -> tuple[list, list, list]:
     """The dealership's salespeople, locations and status options as (id, name) choices, each
-    list by name, in one query."""
-
-    def choices(queryset, kind: int, id_field: str):
-        return (
-            queryset.filter(dealership_id=dealership.id)
-            .order_by()
-            .annotate(kind=Value(kind, output_field=IntegerField()))
-            .values_list("kind", id_field, "name")
-        )
-
-    rows = (
-        choices(SalesUser.objects, 0, "ds_id")
-        .union(
-            choices(Location.objects, 1, "ds_id"),
-            choices(StatusOptionLabel.objects, 2, "option_id"),
-            all=True,
-        )
-        .order_by("kind", "name", "ds_id")
-    )
+    list by name, in one statement written directly: through the ORM, building this UNION
+    took twenty times what the database took to run it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_choices_sql(connection.vendor), [dealership.id] * len(CHOICE_SOURCES))
+        rows = cursor.fetchall()
     lists = ([], [], [])
     for kind, value, name in rows:
         lists[kind].append((value, StatusOptionLabel.label(value, name) if kind == 2 else name))
     return lists
+
+
+# Where each list of choices comes from, and the field holding DealerStudio's id.
+CHOICE_SOURCES = ((SalesUser, "ds_id"), (Location, "ds_id"), (StatusOptionLabel, "option_id"))
+
+
+@cache
+def _choices_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        " UNION ALL ".join(
+            f"SELECT {kind}, {quote(model._meta.get_field(id_field).column)}, {quote('name')} "
+            f"FROM {quote(model._meta.db_table)} WHERE {quote('dealership_id')} = %s"
+            for kind, (model, id_field) in enumerate(CHOICE_SOURCES)
+        )
+        + " ORDER BY 1, 3, 2"
+    )
 
 
 class ClusterEditForm(forms.Form):

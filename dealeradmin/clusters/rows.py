@@ -1,4 +1,5 @@
-"""Plain SELECT, INSERT and UPDATE statements written directly, for the webhook's hot path.
+"""Plain SELECT, INSERT and UPDATE statements written directly, for the hottest paths (the
+webhook, the edit page).
 
 A delivery reads and writes a handful of rows, and building those statements through the ORM
 cost five times what the database took to run them. Values go through each field's own
@@ -80,11 +81,12 @@ def select_rows(
     where: dict,
     *,
     order_by: tuple[str, ...] = (),
+    limit: int | None = None,
     for_update: bool = False,
 ) -> list[tuple]:
     """The values of fields `names` in the rows where each field in `where` equals its value
-    (is one of them, for a list), as the ORM would give them. `for_update` locks the rows
-    where the database can (PostgreSQL)."""
+    (is one of them, for a list), as the ORM would give them; `order_by` names fields, "-"
+    first for descending. `for_update` locks the rows where the database can (PostgreSQL)."""
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     conditions, params = [], []
@@ -103,7 +105,13 @@ def select_rows(
         f"FROM {_quote(meta.db_table)} WHERE {' AND '.join(conditions)}"
     )
     if order_by:
-        sql += f" ORDER BY {', '.join(_quote(meta.get_field(n).column) for n in order_by)}"
+        sql += " ORDER BY " + ", ".join(
+            f"{_quote(meta.get_field(name.lstrip('-')).column)}"
+            f"{' DESC' if name.startswith('-') else ''}"
+            for name in order_by
+        )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     with connection.cursor() as cursor:
@@ -128,3 +136,9 @@ def _converted(value, reading: tuple):
     for converter in converters:
         value = converter(value, column, connection)
     return value
+
+
+def instances(model: type[Model], rows: list[tuple], names: tuple[str, ...]) -> list[Model]:
+    """Model instances from `select_rows(model, names, …)`, as the ORM would load them."""
+    attnames = [model._meta.get_field(name).attname for name in names]
+    return [model.from_db(connection.alias, attnames, row) for row in rows]

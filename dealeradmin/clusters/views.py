@@ -27,6 +27,7 @@ from dealeradmin.dealerstudio.payloads import car_rows_changes
 
 from .forms import BASE_SALT, ClusterEditForm, ClusterFilterForm, car_formset
 from .models import ClusterTag, LeadCluster, Tag
+from .rows import instances, select_rows
 from .services import cluster_update, editable_values
 
 PAGE_SIZES = (25, 50, 100)
@@ -315,7 +316,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "tag_suggestions": Tag.objects.filter(dealership_id=dealership.id)
         .values_list("name", flat=True)
         .order_by("name")[:500],
-        "history": list(AuditEntry.objects.filter(cluster_id=cluster.id)[:20]),
+        "history": _history(cluster.id),
         "is_admin": partial(is_admin, request.user),
     }
     # The board opens this form in a side panel (htmx) and only wants the form back.
@@ -323,6 +324,22 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         return HttpResponse(_jinja(EDIT_PANEL).render(context, request))
     context["content"] = mark_safe(_jinja(EDIT_CONTENT).render(context, request))
     return render(request, "clusters/edit.html", context)
+
+
+HISTORY_FIELDS = tuple(field.name for field in AuditEntry._meta.concrete_fields)
+
+
+def _history(cluster_id: int) -> list[AuditEntry]:
+    """The cluster's latest 20 audit entries, newest first (the ORM took eight times longer to
+    build this one statement than the database to run it)."""
+    rows = select_rows(
+        AuditEntry,
+        HISTORY_FIELDS,
+        {"cluster_id": cluster_id},
+        order_by=("-created_at", "-id"),
+        limit=20,
+    )
+    return instances(AuditEntry, rows, HISTORY_FIELDS)
 
 
 def _jinja(name: str):

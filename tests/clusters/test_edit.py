@@ -465,3 +465,31 @@ def test_the_audit_entry_is_written_before_the_put_leaves(manager, sandbox, clus
     assert result["response"].status_code == 302
     seen.refresh_from_db()
     assert seen.outcome == AuditEntry.Outcome.SUCCEEDED and seen.finished_at
+
+
+def test_the_history_shows_the_clusters_own_latest_twenty_entries_newest_first(
+    manager_client, manager, cluster
+):
+    start = timezone.now() - timedelta(days=1)
+    for n in range(23):
+        AuditEntry.objects.create(
+            actor=manager,
+            actor_name=f"person {n:02d}",
+            action=AuditEntry.Action.EDIT,
+            dealership_id=101,
+            cluster_id=cluster.id,
+            changes={"lead_state": ["new", "contacted"]},
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            created_at=start + timedelta(minutes=n),
+        )
+    AuditEntry.objects.create(
+        actor_name="elsewhere", action=AuditEntry.Action.EDIT, cluster_id=cluster.id + 1
+    )
+
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    history = page[page.index('id="history-title"') :]
+
+    shown = re.findall(r"person (\d\d)", history)
+    assert shown == [f"{n:02d}" for n in range(22, 2, -1)]
+    assert "elsewhere" not in history
+    assert "Lead state: new → contacted" in history
