@@ -313,9 +313,12 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "panel_notes": panel_notes,
         "back_query": request.GET.get("back") or request.POST.get("back") or "",
         "back_url": _back_url(request),
-        "tag_suggestions": Tag.objects.filter(dealership_id=dealership.id)
-        .values_list("name", flat=True)
-        .order_by("name")[:500],
+        "tag_suggestions": [
+            name
+            for (name,) in select_rows(
+                Tag, ("name",), {"dealership_id": dealership.id}, order_by=("name",), limit=500
+            )
+        ],
         "history": _history(cluster.id),
         "is_admin": partial(is_admin, request.user),
     }

@@ -16,7 +16,7 @@ from django.utils import timezone
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters import forms as cluster_forms
 from dealeradmin.clusters import views
-from dealeradmin.clusters.models import LeadCluster
+from dealeradmin.clusters.models import LeadCluster, Tag
 from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.client import DealerStudioClient
 from tests.clusters.helpers import add_car_row, edit_url, form_values, open_edit
@@ -493,3 +493,17 @@ def test_the_history_shows_the_clusters_own_latest_twenty_entries_newest_first(
     assert shown == [f"{n:02d}" for n in range(22, 2, -1)]
     assert "elsewhere" not in history
     assert "Lead state: new → contacted" in history
+
+
+def test_tags_are_suggested_from_the_clusters_dealership_only_by_name(manager_client, cluster):
+    Tag.objects.create(dealership_id=101, name="Zz suggested", key="zz suggested")
+    Tag.objects.create(dealership_id=101, name="Aa suggested", key="aa suggested")
+    Tag.objects.create(dealership_id=202, name="Mm elsewhere", key="mm elsewhere")
+
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    datalist = page[page.index('<datalist id="tag-suggestions">') :].split("</datalist>")[0]
+
+    names = re.findall(r'<option value="([^"]*)">', datalist)
+    by_name = Tag.objects.filter(dealership_id=101).order_by("name")  # the database's order
+    assert names == list(by_name.values_list("name", flat=True))
+    assert {"Aa suggested", "Zz suggested"} <= set(names) and "Mm elsewhere" not in names
