@@ -208,5 +208,7 @@ def export_jsonl(request: HttpRequest) -> HttpResponse:
     clusters = clusters_for_payload()
     if request.GET.get("dealership_id", "").isdigit():
         clusters = clusters.filter(dealership_id=int(request.GET["dealership_id"]))
+    if request.GET.get("limit", "").isdigit():
+        clusters = clusters[: int(request.GET["limit"])]
     lines = (json.dumps(cluster_payload(cluster), ensure_ascii=False) for cluster in clusters)
     return HttpResponse("".join(line + "\n" for line in lines), content_type="application/x-ndjson")

@@ -173,5 +173,6 @@ class SandboxServer:
     def tokens(self) -> list[dict]:
         return self._call("GET", "tokens").json()
 
-    def export_jsonl(self) -> str:
-        return self._call("GET", "export.jsonl").text
+    def export_jsonl(self, *, limit: int | None = None) -> str:
+        params = {} if limit is None else {"limit": limit}
+        return self._call("GET", "export.jsonl", params=params).text

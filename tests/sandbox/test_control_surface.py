@@ -152,3 +152,9 @@ def test_the_sandbox_never_prints_a_full_token(api, sandbox, receiver):
     assert "listening on" in printed
     for token in (MANAGER, "whk_secret_9876", "dsk_unknown_token_1234"):
         assert token not in printed
+
+
+def test_the_export_can_be_limited_to_its_first_clusters(sandbox):
+    every = sandbox.export_jsonl().splitlines()
+    assert sandbox.export_jsonl(limit=3).splitlines() == every[:3]
+    assert len(every) > 3
