@@ -1,13 +1,15 @@
 """Who may reach what: a person reaches exactly the dealerships their own token grants."""
 
-from functools import wraps
+from functools import cache, wraps
 
 from django.contrib import messages
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 
 from dealeradmin.clusters.models import LeadCluster
+from dealeradmin.clusters.rows import columns, fetch, instances
 from dealeradmin.dealerstudio.client import DealerStudioClient
 
 from .crypto import TokenUndecryptable
@@ -38,11 +40,32 @@ def clusters_for(user) -> QuerySet[LeadCluster]:
 
 
 def get_dealership_for_user(user, slug: str) -> Dealership:
-    """Another dealership is a 404, not a 403: we do not confirm it exists."""
-    try:
-        return dealerships_for(user).get(slug=slug)
-    except Dealership.DoesNotExist:
-        raise Http404("No such dealership") from None
+    """Another dealership is a 404, not a 403: we do not confirm it exists.
+
+    Every page about one dealership asks this first; the statement is written directly, as
+    the ORM took five times longer to build it than the database to run it."""
+    token = token_of(user) if user.is_authenticated else None
+    names, fields, sql = _granted_dealership_sql(connection.vendor)
+    rows = fetch(sql, [token.pk, slug], fields) if token is not None else []
+    if not rows:
+        raise Http404("No such dealership")
+    return instances(Dealership, rows, names)[0]
+
+
+@cache
+def _granted_dealership_sql(vendor: str) -> tuple[tuple[str, ...], list, str]:
+    quote = connection.ops.quote_name
+    grants = ApiToken.dealerships.through._meta
+    granted = quote(grants.get_field("dealership").column)
+    token = quote(grants.get_field("apitoken").column)
+    names, fields, listed = columns(Dealership, "d")
+    return (
+        names,
+        fields,
+        f"SELECT {listed} FROM {quote(Dealership._meta.db_table)} d "
+        f"JOIN {quote(grants.db_table)} g ON g.{granted} = d.id "
+        f"WHERE g.{token} = %s AND d.slug = %s",
+    )
 
 
 def get_cluster_for_user(

@@ -114,6 +114,11 @@ def select_rows(
         sql += f" LIMIT {int(limit)}"
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
+    return fetch(sql, params, fields)
+
+
+def fetch(sql: str, params: list, fields: list[Field]) -> list[tuple]:
+    """The rows of `sql`, whose columns hold `fields` in order, converted as the ORM would."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -142,3 +147,10 @@ def instances(model: type[Model], rows: list[tuple], names: tuple[str, ...]) -> 
     """Model instances from `select_rows(model, names, …)`, as the ORM would load them."""
     attnames = [model._meta.get_field(name).attname for name in names]
     return [model.from_db(connection.alias, attnames, row) for row in rows]
+
+
+def columns(model: type[Model], alias: str) -> tuple[tuple[str, ...], list[Field], str]:
+    """Every concrete field of `model`: names, fields, and the SELECT list `alias.column, …`."""
+    fields = list(model._meta.concrete_fields)
+    listed = ", ".join(f"{alias}.{_quote(field.column)}" for field in fields)
+    return tuple(field.name for field in fields), fields, listed
