@@ -507,3 +507,22 @@ def test_tags_are_suggested_from_the_clusters_dealership_only_by_name(manager_cl
     by_name = Tag.objects.filter(dealership_id=101).order_by("name")  # the database's order
     assert names == list(by_name.values_list("name", flat=True))
     assert {"Aa suggested", "Zz suggested"} <= set(names) and "Mm elsewhere" not in names
+
+
+def test_the_page_shows_the_clusters_enquiries_or_says_there_are_none(manager_client, cluster):
+    story = cluster.story
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    enquiries = page[page.index('id="enquiries-title"') : page.index('id="history-title"')]
+    assert f"Enquiries ({cluster.lead_count})" in enquiries
+    assert story.leads and all(
+        (lead.get("category") or "Enquiry") in enquiries for lead in story.leads
+    )
+
+    story.delete()
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    assert "No enquiries in the mirror." in page
+
+
+@pytest.mark.parametrize("cluster_id", [2**63, 2**64 + 5, 0])
+def test_an_id_no_cluster_can_have_is_a_404(manager_client, cluster_id):
+    assert manager_client.get(f"/leads/{BRISBANE}/{cluster_id}/").status_code == 404
