@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from dealeradmin.clusters.rows import create_row, update_row
 from dealeradmin.dealerstudio.errors import DealerStudioError
 
 from .models import AuditEntry
@@ -17,15 +18,19 @@ def audit_start(
     request_body: dict | None = None,
     job_id: int | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor,
-        actor_name=actor.get_username() if actor else "system",
-        action=action,
-        dealership_id=dealership_id,
-        cluster_id=cluster_id,
-        changes=changes,
-        request_body=request_body,
-        job_id=job_id,
+    # Every save and every change of a tag job writes one: the statements are written
+    # directly, as building them through the ORM took longer than the database took.
+    return create_row(
+        AuditEntry(
+            actor=actor,
+            actor_name=actor.get_username() if actor else "system",
+            action=action,
+            dealership_id=dealership_id,
+            cluster_id=cluster_id,
+            changes=changes,
+            request_body=request_body,
+            job_id=job_id,
+        )
     )
 
 
@@ -34,4 +39,11 @@ def audit_finish(entry: AuditEntry, *, error: DealerStudioError | None = None) -
     entry.outcome_detail = error.message if error else ""
     entry.upstream_status = error.status if error else 200
     entry.finished_at = timezone.now()
-    entry.save(update_fields=["outcome", "outcome_detail", "upstream_status", "finished_at"])
+    update_row(
+        AuditEntry,
+        entry.pk,
+        {name: getattr(entry, name) for name in OUTCOME_FIELDS},
+    )
+
+
+OUTCOME_FIELDS = ("outcome", "outcome_detail", "upstream_status", "finished_at")

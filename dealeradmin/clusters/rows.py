@@ -55,17 +55,36 @@ def insert_rows(instances: list[Model], *, on_conflict: str = "") -> None:
         cursor.executemany(f"{insert} {on_conflict}", rows)
 
 
-def update_row(model: type[Model], pk, values: dict, *, increment: tuple[str, ...] = ()) -> int:
+def update_row(
+    model: type[Model],
+    pk,
+    values: dict,
+    *,
+    increment: tuple[str, ...] = (),
+    unless_changed: tuple[str, int, dict] | None = None,
+) -> int:
     """UPDATEs the row whose primary key is `pk`: `values` by field name, and each field named
-    in `increment` plus one. Returns the number of rows changed (0 or 1)."""
+    in `increment` plus one. Returns the number of rows changed (0 or 1).
+
+    `unless_changed` is (field, value, {field: value}): the fields in the dict are set only
+    while the first field still holds that value (a CASE, so the row is read and written in
+    one statement)."""
     meta = model._meta
     fields = [meta.get_field(name) for name in values]
     assignments = [f"{_quote(field.column)} = %s" for field in fields]
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    if unless_changed is not None:
+        guard_name, guard_value, guarded = unless_changed
+        guard = _quote(meta.get_field(guard_name).column)
+        for name, value in guarded.items():
+            field = meta.get_field(name)
+            column = _quote(field.column)
+            assignments.append(f"{column} = CASE WHEN {guard} = %s THEN %s ELSE {column} END")
+            params += [guard_value, field.get_db_prep_save(value, connection)]
     assignments += [
         f"{_quote(column)} = {_quote(column)} + 1"
         for column in (meta.get_field(name).column for name in increment)
     ]
-    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_quote(meta.db_table)} SET {', '.join(assignments)} "
@@ -73,6 +92,26 @@ def update_row(model: type[Model], pk, values: dict, *, increment: tuple[str, ..
             [*params, pk],
         )
         return cursor.rowcount
+
+
+def create_row(instance: Model) -> Model:
+    """INSERTs `instance`, as `insert_row` does, and gives it the primary key the database
+    chose; returns it."""
+    fields, insert = _insert(type(instance), False, connection.vendor)
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    pk = instance._meta.pk
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{insert} RETURNING {_quote(pk.column)}", params)
+            instance.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, params)
+            instance.pk = cursor.lastrowid
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
 
 
 def select_rows(

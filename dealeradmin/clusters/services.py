@@ -1,7 +1,6 @@
 """Changing a lead cluster: upstream first, with the person's own token, then the mirror."""
 
 from django.db import transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from dealeradmin.accounts.access import client_for
@@ -12,6 +11,7 @@ from dealeradmin.dealerstudio.errors import DealerStudioError
 
 from .ingest import set_cluster_tags
 from .models import CarInterest, LeadCluster, StatusOptionLabel
+from .rows import update_row
 
 CAR_FIELDS = ("car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
 
@@ -141,15 +141,20 @@ def apply_sent_changes(
     if "car_lead_clusters_attributes" in body:
         columns["delivered_cars_digest"] = ""
     now = timezone.now()
-    awaiting_echo = (
-        Value(now)
+    columns["synced_at"] = now
+    if read_version is None:
+        columns["written_by_us_at"] = now
+    # One UPDATE, written directly (the ORM took longer to build it than the database to run
+    # it): it also takes the row lock that keeps a webhook delivery of this cluster out until
+    # the tags and cars below are written; the row is never read.
+    updated = update_row(
+        LeadCluster,
+        cluster_id,
+        columns,
+        increment=("version",),
+        unless_changed=None
         if read_version is None
-        else Case(When(version=read_version, then=Value(now)), default=F("written_by_us_at"))
-    )
-    # One UPDATE (it also takes the row lock that keeps a webhook delivery of this cluster
-    # out until the tags and cars below are written); the row is never read.
-    updated = LeadCluster.objects.filter(pk=cluster_id).update(
-        **columns, written_by_us_at=awaiting_echo, version=F("version") + 1, synced_at=now
+        else ("version", read_version, {"written_by_us_at": now}),
     )
     if not updated:
         raise LeadCluster.DoesNotExist(f"Lead cluster {cluster_id} is not in the mirror")

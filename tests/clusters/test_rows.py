@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dealeradmin.clusters.models import ClusterStory, LeadCluster, StatusOptionLabel, Tag
-from dealeradmin.clusters.rows import insert_row, insert_rows, select_rows, update_row
+from dealeradmin.clusters.rows import create_row, insert_row, insert_rows, select_rows, update_row
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,35 @@ def test_an_insert_can_end_in_an_on_conflict_clause():
             "name", flat=True
         )
     ) == ["Won"]
+
+
+def test_a_guarded_update_sets_its_fields_only_while_the_guard_still_holds():
+    insert_row(LeadCluster(id=81, dealership_id=101, version=3))
+    stamp = datetime(2026, 12, 4, 1, 2, 3, tzinfo=UTC)
+
+    update_row(
+        LeadCluster,
+        81,
+        {"lead_state": "won"},
+        increment=("version",),
+        unless_changed=("version", 2, {"written_by_us_at": stamp}),
+    )
+    cluster = LeadCluster.objects.get(pk=81)
+    assert (cluster.lead_state, cluster.version, cluster.written_by_us_at) == ("won", 4, None)
+
+    update_row(
+        LeadCluster,
+        81,
+        {},
+        increment=("version",),
+        unless_changed=("version", 4, {"written_by_us_at": stamp}),
+    )
+    cluster = LeadCluster.objects.get(pk=81)
+    assert (cluster.version, cluster.written_by_us_at) == (5, stamp)  # the guard saw the old 4
+
+
+def test_a_created_row_gets_the_key_the_database_chose():
+    first = create_row(Tag(dealership_id=101, name="Row first", key="row first"))
+    second = create_row(Tag(dealership_id=101, name="Row second", key="row second"))
+    assert second.pk > first.pk and not second._state.adding
+    assert Tag.objects.get(pk=second.pk).name == "Row second"

@@ -313,6 +313,24 @@ def test_after_our_own_save_changed_tags_and_cars_the_next_delivery_is_written_w
 
 
 @pytest.mark.django_db
+def test_our_save_awaits_an_echo_only_if_no_delivery_came_while_it_was_sent(client, payload):
+    post_webhook(client, payload)
+    dealership = Dealership(id=payload["dealership_id"])
+    read = LeadCluster.objects.get(pk=NEW_ID)
+
+    apply_sent_changes(dealership, NEW_ID, {"lead_state": "won"}, read_version=read.version)
+    saved = LeadCluster.objects.get(pk=NEW_ID)
+    assert saved.written_by_us_at is not None and saved.version == read.version + 1
+    assert (saved.lead_state, saved.synced_at > read.synced_at) == ("won", True)
+
+    post_webhook(client, later(payload, status="lost"))  # the echo, or news: applied whole
+    stale = LeadCluster.objects.get(pk=NEW_ID).version - 1  # a save that read before it
+    apply_sent_changes(dealership, NEW_ID, {"lead_state": "won"}, read_version=stale)
+    after = LeadCluster.objects.get(pk=NEW_ID)
+    assert after.written_by_us_at is None and after.lead_state == "won"
+
+
+@pytest.mark.django_db
 def test_get_is_not_allowed(client):
     assert client.get(WEBHOOK_URL, **webhook_headers()).status_code == 405
 
