@@ -250,6 +250,8 @@ def ingest_payload(payload: object, *, nul_free: bool = False) -> IngestResult:
         payload = without_nuls(payload)
     parsed = parse_payload(payload)
     cluster_id = _int(payload["Id"], "Id")
+    if cluster_id < 1:  # an id no page could link to (the edit page's URL takes 1 and up)
+        raise PayloadInvalid("Id is out of range")
     for _ in range(2):
         try:
             with transaction.atomic():

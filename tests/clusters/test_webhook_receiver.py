@@ -186,6 +186,8 @@ def test_a_payload_missing_a_required_field_is_400_and_changes_nothing(client, p
     [
         {"Id": "abc"},
         {"Id": 2**64},
+        {"Id": 0},
+        {"Id": -5},
         {"dealership_id": None},
         {"modified": "yesterday"},
         {"contact": "a string"},
