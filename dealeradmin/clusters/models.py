@@ -10,6 +10,7 @@ import unicodedata
 from datetime import UTC, datetime
 
 from django.db import models
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 LEAD_STATES = ["new", "contacted", "lost", "invalid", "converted"]
@@ -117,13 +118,7 @@ class LeadCluster(models.Model):
         items = []
         for lead in leads if isinstance(leads, list) else []:
             if isinstance(lead, dict):
-                created = lead.get("created_at")
-                items.append(
-                    {
-                        **lead,
-                        "created_at": parse_datetime(created) if isinstance(created, str) else None,
-                    }
-                )
+                items.append({**lead, "created_at": _lead_time(lead.get("created_at"))})
         return sorted(
             items,
             key=lambda lead: lead["created_at"] or datetime.min.replace(tzinfo=UTC),
@@ -138,6 +133,20 @@ class LeadCluster(models.Model):
     def tag_names_in_order(self) -> list[str]:
         """`tag_names` in one query, without prefetching."""
         return list(self.tag_links.order_by("position", "id").values_list("tag__name", flat=True))
+
+
+def _lead_time(value) -> datetime | None:
+    """A lead's created_at as an aware time, or None when it is not one (leads are shown as
+    delivered, and a malformed or impossible time must not break the page)."""
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            return None
+        parsed = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+        # Kept a year from either end of the calendar, so any zone can still show it.
+        return parsed if 1 < parsed.astimezone(UTC).year < 9999 else None
+    except (ValueError, OverflowError):
+        return None
 
 
 class ClusterStory(models.Model):

@@ -526,3 +526,29 @@ def test_the_page_shows_the_clusters_enquiries_or_says_there_are_none(manager_cl
 @pytest.mark.parametrize("cluster_id", [2**63, 2**64 + 5, 0])
 def test_an_id_no_cluster_can_have_is_a_404(manager_client, cluster_id):
     assert manager_client.get(f"/leads/{BRISBANE}/{cluster_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    [
+        "2026-12-01T01:00:00",  # naive, beside an aware one
+        "2026-13-45T01:00:00Z",
+        "2026-12-01T01:00:00+99:00",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:00:00Z",
+        12345,
+    ],
+)
+def test_a_lead_with_an_impossible_time_is_shown_without_one(manager_client, cluster, created_at):
+    story = cluster.story
+    story.leads = [
+        {"id": 1, "category": "Odd time", "created_at": created_at},
+        {"id": 2, "category": "Good time", "created_at": "2026-12-02T03:04:05Z"},
+    ]
+    story.save()
+
+    response = manager_client.get(edit_url(cluster, BRISBANE))
+
+    assert response.status_code == 200
+    enquiries = response.content.decode().split('id="enquiries-title"')[1]
+    assert enquiries.index("Good time") < enquiries.index("Odd time")
