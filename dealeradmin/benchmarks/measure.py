@@ -448,7 +448,7 @@ def _edit_form_data(cluster_id: int, lead_state: str) -> str:
     form has no enctype, so a browser sends it URL-encoded, not as the test client's default
     multipart)."""
     cluster = LeadCluster.objects.prefetch_related("tag_links__tag", "cars").get(pk=cluster_id)
-    current = editable_values(cluster)
+    current = editable_values(cluster, tags=cluster.tag_names(), cars=list(cluster.cars.all()))
     data = {
         "user_id": current["user_id"] or "",
         "secondary_user_id": current["secondary_user_id"] or "",

@@ -349,7 +349,7 @@ def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fres
     kept = 0
     if not fresh:
         links = ClusterTag.objects.filter(cluster_id=cluster_id)
-        held = _held_tags(cluster_id)
+        held = held_tags(cluster_id)
         wanted = [(dealership_id, name) for name in unique]
         if held == wanted:
             return  # most deliveries repeat the tags the mirror holds
@@ -382,7 +382,7 @@ def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fres
     )
 
 
-def _held_tags(cluster_id: int) -> list[tuple[int, str]]:
+def held_tags(cluster_id: int) -> list[tuple[int, str]]:
     """(dealership id, name) of the cluster's tags, in their order."""
     links, tags = ClusterTag._meta.db_table, Tag._meta.db_table
     with connection.cursor() as cursor:

@@ -16,8 +16,9 @@ from .rows import update_row
 CAR_FIELDS = ("car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
 
 
-def editable_values(cluster: LeadCluster) -> dict:
-    """The cluster as the update body sees it: what an edit starts from."""
+def editable_values(cluster: LeadCluster, *, tags: list[str], cars: list[CarInterest]) -> dict:
+    """The cluster, with its tags (in order) and cars of interest, as the update body sees it:
+    what an edit starts from."""
     return {
         "user_id": cluster.assignee_id,
         "secondary_user_id": cluster.secondary_user_id,
@@ -25,11 +26,11 @@ def editable_values(cluster: LeadCluster) -> dict:
         "approved": cluster.approved,
         "location_id": cluster.location_id,
         "lead_status_option_id": cluster.lead_status_option_id,
-        "tags": cluster.tag_names(),
+        "tags": tags,
         "car_ids": list(cluster.car_ids or []),
         "cars": [
             {"id": car.ds_id, **{name: getattr(car, name) for name in CAR_FIELDS}}
-            for car in cluster.cars.all()
+            for car in cars
             if car.ds_id is not None
         ],
     }

@@ -8,7 +8,7 @@ from django.contrib.messages.constants import DEFAULT_TAGS
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
@@ -23,7 +23,8 @@ from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.payloads import car_rows_changes
 
 from .forms import BASE_SALT, MAX_ID, ClusterEditForm, ClusterFilterForm, car_formset
-from .models import ClusterStory, ClusterTag, LeadCluster, Tag
+from .ingest import held_tags
+from .models import CarInterest, ClusterStory, ClusterTag, LeadCluster, Tag
 from .rows import columns, fetch, instances, select_rows
 from .services import cluster_update, editable_values
 
@@ -150,16 +151,6 @@ def _cluster_with_story_sql(vendor: str) -> tuple[tuple, tuple, list, str]:
     )
 
 
-def _cluster_with_relations(cluster: LeadCluster) -> LeadCluster:
-    # Onto the row already read, rather than reading it again.
-    prefetch_related_objects(
-        [cluster],
-        Prefetch("tag_links", queryset=ClusterTag.objects.select_related("tag")),
-        "cars",
-    )
-    return cluster
-
-
 def _show_upstream_error(form, cars, error: errors.DealerStudioError, origins: list[int]) -> None:
     """Puts DealerStudio's reasons on the fields they name, the rest above the form."""
     if isinstance(error, errors.Rejected):
@@ -258,8 +249,14 @@ def _clashes(base: dict, current: dict, body: dict) -> list[str]:
 @token_required
 def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpResponse:
     dealership = get_dealership_for_user(request.user, slug)
-    cluster = _cluster_with_relations(_cluster_with_story(dealership, cluster_id))
-    current = editable_values(cluster)
+    cluster = _cluster_with_story(dealership, cluster_id)
+    car_interests = instances(
+        CarInterest,
+        select_rows(CarInterest, CAR_INTEREST_FIELDS, {"cluster_id": cluster.id}, order_by=("id",)),
+        CAR_INTEREST_FIELDS,
+    )
+    tags = [name for _, name in held_tags(cluster.id)]
+    current = editable_values(cluster, tags=tags, cars=car_interests)
     upstream_error = None
     clash_rows: list[dict] = []
     kept_theirs: list[str] = []
@@ -332,6 +329,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "cluster": cluster,
         "form": form,
         "cars": cars,
+        "car_interests": car_interests,
         "upstream_error": upstream_error,
         "token_invalid": isinstance(upstream_error, errors.TokenInvalid),
         "clashes": clash_rows,
@@ -354,6 +352,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
     return render(request, "clusters/edit.html", context)
 
 
+CAR_INTEREST_FIELDS = tuple(field.name for field in CarInterest._meta.concrete_fields)
 HISTORY_FIELDS = tuple(field.name for field in AuditEntry._meta.concrete_fields)
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters import forms as cluster_forms
 from dealeradmin.clusters import views
-from dealeradmin.clusters.models import LeadCluster, Tag
+from dealeradmin.clusters.ingest import set_cluster_tags
+from dealeradmin.clusters.models import CarInterest, LeadCluster, Tag
 from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.client import DealerStudioClient
 from tests.clusters.helpers import add_car_row, edit_url, form_values, open_edit
@@ -552,3 +553,19 @@ def test_a_lead_with_an_impossible_time_is_shown_without_one(manager_client, clu
     assert response.status_code == 200
     enquiries = response.content.decode().split('id="enquiries-title"')[1]
     assert enquiries.index("Good time") < enquiries.index("Odd time")
+
+
+def test_the_form_holds_the_tags_in_order_and_notes_cars_awaiting_their_echo(
+    manager_client, cluster
+):
+    set_cluster_tags(cluster.id, 101, ["Zeta", "Alpha", "Mid"])
+    CarInterest.objects.create(cluster=cluster, car_id=990777, family_id=1, manufacturer_id=2)
+
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+
+    assert form_values(page)["tags"] == "Zeta\nAlpha\nMid"
+    assert "Car 990777 was added from here and is waiting" in page
+    echoed = cluster.cars.exclude(ds_id=None).first()
+    assert f"Car {echoed.car_id} was added" not in page
+    rows = int(form_values(page)["cars-TOTAL_FORMS"])
+    assert rows == cluster.cars.exclude(ds_id=None).count()  # only echoed cars can be edited
