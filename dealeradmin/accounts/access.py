@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 
 from dealeradmin.clusters.models import LeadCluster
-from dealeradmin.clusters.rows import columns, fetch, instances
+from dealeradmin.core.rows import columns, fetch, instances
 from dealeradmin.dealerstudio.client import DealerStudioClient
 
 from .crypto import TokenUndecryptable

@@ -3,7 +3,7 @@
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
-from dealeradmin.clusters.rows import instances, select_rows
+from dealeradmin.core.rows import instances, select_rows
 
 SESSION_FIELDS = ("session_key", "session_data", "expire_date")
 

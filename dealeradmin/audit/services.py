@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from dealeradmin.clusters.rows import create_row, update_row
+from dealeradmin.core.rows import create_row, update_row
 from dealeradmin.dealerstudio.errors import DealerStudioError
 
 from .models import AuditEntry

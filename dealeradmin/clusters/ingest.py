@@ -13,6 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from dealeradmin.core.rows import insert_row, insert_rows, select_rows, update_row
+
 from .models import (
     CarInterest,
     ClusterStory,
@@ -22,7 +24,6 @@ from .models import (
     Tag,
     tag_key,
 )
-from .rows import insert_row, insert_rows, select_rows, update_row
 
 # Every top-level field the documentation marks required.
 REQUIRED_FIELDS = (

@@ -6,12 +6,12 @@ from django.utils import timezone
 from dealeradmin.accounts.access import client_for
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
 from dealeradmin.audit.services import audit_finish, audit_start
+from dealeradmin.core.rows import update_row
 from dealeradmin.dealerstudio.client import DealerStudioClient
 from dealeradmin.dealerstudio.errors import DealerStudioError
 
 from .ingest import set_cluster_tags
 from .models import CarInterest, LeadCluster, StatusOptionLabel
-from .rows import update_row
 
 CAR_FIELDS = ("car_id", "family_id", "manufacturer_id", "year", "badge", "colour")
 

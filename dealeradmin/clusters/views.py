@@ -1,13 +1,12 @@
 """The lead cluster list and the edit page."""
 
 import json
-from functools import cache, partial
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.messages.constants import DEFAULT_TAGS
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,13 +18,13 @@ from django.views.decorators.http import require_GET
 
 from dealeradmin.accounts.access import get_dealership_for_user, is_admin, token_required
 from dealeradmin.audit.models import AuditEntry
+from dealeradmin.core.rows import instances, select_rows, select_with_one
 from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.payloads import car_rows_changes
 
 from .forms import BASE_SALT, MAX_ID, ClusterEditForm, ClusterFilterForm, car_formset
 from .ingest import held_tags
 from .models import CarInterest, ClusterStory, ClusterTag, LeadCluster, Tag
-from .rows import columns, fetch, instances, select_rows
 from .services import cluster_update, editable_values
 
 PAGE_SIZES = (25, 50, 100)
@@ -124,31 +123,18 @@ def _cluster_with_story(dealership, cluster_id: int) -> LeadCluster:
     """The dealership's cluster with its leads and events (for the enquiries), in one statement
     written directly (through the ORM, building it took longer than the database running it).
     Another dealership's cluster is a 404, as is one not in the mirror."""
-    cluster_names, story_names, fields, sql = _cluster_with_story_sql(connection.vendor)
-    rows = fetch(sql, [cluster_id, dealership.id], fields) if 0 < cluster_id <= MAX_ID else []
-    if not rows:
-        raise Http404("No such lead cluster")
-    (cluster,) = instances(LeadCluster, [rows[0][: len(cluster_names)]], cluster_names)
-    story_row = rows[0][len(cluster_names) :]
-    if story_row[0] is not None:  # none yet: the page says there are no enquiries
-        (cluster.story,) = instances(ClusterStory, [story_row], story_names)
-    return cluster
-
-
-@cache
-def _cluster_with_story_sql(vendor: str) -> tuple[tuple, tuple, list, str]:
-    quote = connection.ops.quote_name
-    cluster_names, cluster_fields, cluster_columns = columns(LeadCluster, "c")
-    story_names, story_fields, story_columns = columns(ClusterStory, "s")
-    return (
-        cluster_names,
-        story_names,
-        [*cluster_fields, *story_fields],
-        f"SELECT {cluster_columns}, {story_columns} FROM {quote(LeadCluster._meta.db_table)} c "
-        f"LEFT JOIN {quote(ClusterStory._meta.db_table)} s "
-        f"ON s.{quote(ClusterStory._meta.pk.column)} = c.{quote('id')} "
-        f"WHERE c.{quote('id')} = %s AND c.{quote('dealership_id')} = %s",
+    where = {"id": cluster_id, "dealership_id": dealership.id}
+    found = (
+        select_with_one(LeadCluster, ClusterStory, "cluster", where)
+        if 0 < cluster_id <= MAX_ID
+        else []
     )
+    if not found:
+        raise Http404("No such lead cluster")
+    cluster, story = found[0]
+    if story is not None:  # none yet: the page says there are no enquiries
+        cluster.story = story
+    return cluster
 
 
 def _show_upstream_error(form, cars, error: errors.DealerStudioError, origins: list[int]) -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dealeradmin.clusters.models import ClusterStory, LeadCluster, StatusOptionLabel, Tag
-from dealeradmin.clusters.rows import create_row, insert_row, insert_rows, select_rows, update_row
+from dealeradmin.core.rows import create_row, insert_row, insert_rows, select_rows, update_row
 
 pytestmark = pytest.mark.django_db
 

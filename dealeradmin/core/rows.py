@@ -128,20 +128,12 @@ def select_rows(
     first for descending. `for_update` locks the rows where the database can (PostgreSQL)."""
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
-    conditions, params = [], []
-    for name, value in where.items():
-        field = meta.get_field(name)
-        if isinstance(value, list):
-            if not value:
-                return []
-            conditions.append(f"{_quote(field.column)} IN ({', '.join(['%s'] * len(value))})")
-            params += [field.get_db_prep_value(item, connection) for item in value]
-        else:
-            conditions.append(f"{_quote(field.column)} = %s")
-            params.append(field.get_db_prep_value(value, connection))
+    if any(value == [] for value in where.values()):
+        return []  # IN () matches nothing
+    conditions, params = _where(meta, where)
     sql = (
         f"SELECT {', '.join(_quote(field.column) for field in fields)} "
-        f"FROM {_quote(meta.db_table)} WHERE {' AND '.join(conditions)}"
+        f"FROM {_quote(meta.db_table)} WHERE {conditions}"
     )
     if order_by:
         sql += " ORDER BY " + ", ".join(
@@ -154,6 +146,21 @@ def select_rows(
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     return fetch(sql, params, fields)
+
+
+def _where(meta, where: dict) -> tuple[str, list]:
+    """`where` as SQL conditions (each field equal to its value, or IN a list) and params."""
+    conditions, params = [], []
+    for name, value in where.items():
+        field = meta.get_field(name)
+        column = _quote(field.column)
+        if isinstance(value, list):
+            conditions.append(f"{column} IN ({', '.join(['%s'] * len(value))})")
+            params += [field.get_db_prep_value(item, connection) for item in value]
+        else:
+            conditions.append(f"{column} = %s")
+            params.append(field.get_db_prep_value(value, connection))
+    return " AND ".join(conditions), params
 
 
 def fetch(sql: str, params: list, fields: list[Field]) -> list[tuple]:
@@ -193,3 +200,42 @@ def columns(model: type[Model], alias: str) -> tuple[tuple[str, ...], list[Field
     fields = list(model._meta.concrete_fields)
     listed = ", ".join(f"{alias}.{_quote(field.column)}" for field in fields)
     return tuple(field.name for field in fields), fields, listed
+
+
+def select_with_one(
+    model: type[Model], related: type[Model], pointing: str, where: dict
+) -> list[tuple[Model, Model | None]]:
+    """Instances of `model` where each field in `where` equals its value, each with the one
+    `related` row whose field `pointing` points at it (None where there is none), read in one
+    LEFT JOIN: what select_related reads for a reverse one-to-one."""
+    names, related_names, fields, sql = _with_one(
+        model, related, pointing, tuple(where), connection.vendor
+    )
+    meta = model._meta
+    params = [
+        meta.get_field(name).get_db_prep_value(value, connection) for name, value in where.items()
+    ]
+    split = len(names)
+    return [
+        (
+            instances(model, [row[:split]], names)[0],
+            instances(related, [row[split:]], related_names)[0] if row[split] is not None else None,
+        )
+        for row in fetch(sql, params, fields)
+    ]
+
+
+@cache
+def _with_one(model, related, pointing: str, where: tuple[str, ...], vendor: str) -> tuple:
+    """select_with_one's statement, built once per shape."""
+    names, fields, listed = columns(model, "m")
+    related_names, related_fields, related_listed = columns(related, "r")
+    meta = model._meta
+    link = _quote(related._meta.get_field(pointing).column)
+    conditions = " AND ".join(f"m.{_quote(meta.get_field(name).column)} = %s" for name in where)
+    sql = (
+        f"SELECT {listed}, {related_listed} FROM {_quote(meta.db_table)} m "
+        f"LEFT JOIN {_quote(related._meta.db_table)} r ON r.{link} = m.{_quote(meta.pk.column)} "
+        f"WHERE {conditions}"
+    )
+    return names, related_names, [*fields, *related_fields], sql
