@@ -43,7 +43,7 @@ def get_dealership_for_user(user, slug: str) -> Dealership:
     """Another dealership is a 404, not a 403: we do not confirm it exists.
 
     Every page about one dealership asks this first; the statement is written directly, as
-    the ORM took five times longer to build it than the database to run it."""
+    the ORM took longer to build it than the database to run it."""
     token = token_of(user) if user.is_authenticated else None
     names, fields, sql = _granted_dealership_sql(connection.vendor)
     rows = fetch(sql, [token.pk, slug], fields) if token is not None else []

@@ -11,7 +11,7 @@ from .models import ApiToken
 class UserWithTokenBackend(ModelBackend):
     """Django's username and password sign-in; the person is read together with their stored
     token, which nearly every page asks for, in one statement written directly (through the
-    ORM, building it took four times what the database took to run it)."""
+    ORM, building it took longer than the database took to run it)."""
 
     def get_user(self, user_id):
         found = select_with_one(get_user_model(), ApiToken, "user", {"id": user_id})

@@ -10,7 +10,7 @@ SESSION_FIELDS = ("session_key", "session_data", "expire_date")
 
 class SessionStore(db.SessionStore):
     """Every signed-in request reads its session first; through the ORM, building that one
-    statement took five times what the database took to run it."""
+    statement cost more than the database took to run it."""
 
     def _get_session_from_db(self):
         rows = select_rows(self.model, SESSION_FIELDS, {"session_key": self.session_key})
