@@ -6,10 +6,12 @@ sandbox's own export, through the same code the webhook uses.
 
 import json
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -25,6 +27,15 @@ GOLD_COAST_TOKEN = "dsk_second_0003_9f8e7d6c5b4a"
 BRISBANE = "brisbane-city-motors"
 GOLD_COAST = "gold-coast-auto-group"
 PASSWORD = "a long and unguessable passphrase"
+
+
+def subprocess_database_url() -> str:
+    """The test database as a DATABASE_URL, for a server or command started in a subprocess."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture(autouse=True)

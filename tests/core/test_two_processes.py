@@ -14,18 +14,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.models import LeadCluster
+from tests.conftest import subprocess_database_url
 
 REPO = Path(__file__).resolve().parents[2]
 WEBHOOK = "/webhooks/dealerstudio/lead-clusters/"
@@ -38,21 +37,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class AppServer:
     def __init__(self, sandbox_url: str, log: Path):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": subprocess_database_url(),
             "DEALERSTUDIO_API_URL": sandbox_url,
             "SECRET_KEY": settings.SECRET_KEY,
             "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
