@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dealeradmin.accounts.access import dealerships_for
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
+from dealeradmin.core.rows import Read, read_all
 from dealeradmin.dealerstudio.payloads import build_update_body
 from dealeradmin.tags.aliases import ALIAS_OFFERED, canonical_names
 
@@ -45,13 +46,14 @@ def _choices_with_current(choices: list, current: int | None) -> list:
     return choices
 
 
-def _choice_lists(dealership: Dealership) -> tuple[list, list, list]:
-    """The dealership's salespeople, locations and status options as (id, name) choices, each
-    list by name, in one statement written directly: through the ORM, building this UNION
-    took twenty times what the database took to run it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_choices_sql(connection.vendor), [dealership.id] * len(CHOICE_SOURCES))
-        rows = cursor.fetchall()
+def choice_lists_read(dealership: Dealership) -> Read:
+    """A read of the dealership's salespeople, locations and status options as (id, name)
+    choices, each list by name, in one statement written directly: through the ORM, building
+    this UNION took twenty times what the database took to run it."""
+    return Read(_choices_sql(connection.vendor), [dealership.id] * len(CHOICE_SOURCES), [], _lists)
+
+
+def _lists(rows: list[tuple]) -> tuple[list, list, list]:
     lists = ([], [], [])
     for kind, value, name in rows:
         lists[kind].append((value, StatusOptionLabel.label(value, name) if kind == 2 else name))
@@ -113,7 +115,17 @@ class ClusterEditForm(forms.Form):
     )
     base = forms.CharField(widget=forms.HiddenInput, error_messages={"required": TAMPERED})
 
-    def __init__(self, *args, dealership: Dealership, cluster: LeadCluster, base: dict, **kwargs):
+    def __init__(
+        self,
+        *args,
+        dealership: Dealership,
+        cluster: LeadCluster,
+        base: dict,
+        choice_lists: tuple[list, list, list] | None = None,
+        **kwargs,
+    ):
+        """`choice_lists`: what `choice_lists_read(dealership)` loads, where the caller read it
+        along with other things; otherwise the form reads it."""
         self.dealership = dealership
         self.cluster = cluster
         self.base_values = base
@@ -126,7 +138,7 @@ class ClusterEditForm(forms.Form):
             # Signed only for a form the page shows afresh: a posted form carries its own.
             initial["base"] = signing.dumps(base, salt=BASE_SALT, compress=True)
         super().__init__(*args, initial=initial, **kwargs)
-        users, locations, options = _choice_lists(dealership)
+        users, locations, options = choice_lists or read_all([choice_lists_read(dealership)])[0]
         assignee = base["user_id"]
         # A blank assignee is only offered while the cluster has none (see NO_UNASSIGN).
         blank_assignee = [("", "— Unassigned —")] if assignee is None else []

@@ -9,11 +9,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from dealeradmin.core.rows import insert_row, insert_rows, select_rows, update_row
+from dealeradmin.core.rows import Read, insert_row, insert_rows, read_all, select_rows, update_row
 
 from .models import (
     CarInterest,
@@ -383,16 +383,20 @@ def _replace_tags(cluster_id: int, dealership_id: int, names: list[str], *, fres
     )
 
 
+def held_tags_read(cluster_id: int) -> Read:
+    """A read of (dealership id, name) of the cluster's tags, in their order."""
+    links, tags = ClusterTag._meta.db_table, Tag._meta.db_table
+    return Read(
+        f"SELECT t.dealership_id, t.name FROM {links} l JOIN {tags} t ON t.id = l.tag_id "
+        "WHERE l.cluster_id = %s ORDER BY l.position, l.id",
+        [cluster_id],
+        [Tag._meta.get_field("dealership_id"), Tag._meta.get_field("name")],
+    )
+
+
 def held_tags(cluster_id: int) -> list[tuple[int, str]]:
     """(dealership id, name) of the cluster's tags, in their order."""
-    links, tags = ClusterTag._meta.db_table, Tag._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.dealership_id, t.name FROM {links} l JOIN {tags} t ON t.id = l.tag_id "
-            "WHERE l.cluster_id = %s ORDER BY l.position, l.id",
-            [cluster_id],
-        )
-        return [tuple(row) for row in cursor.fetchall()]
+    return read_all([held_tags_read(cluster_id)])[0]
 
 
 CAR_COLUMNS = ("ds_id", "car_id", "family_id", "manufacturer_id", "year", "badge", "colour")

@@ -18,12 +18,19 @@ from django.views.decorators.http import require_GET
 
 from dealeradmin.accounts.access import get_dealership_for_user, is_admin, token_required
 from dealeradmin.audit.models import AuditEntry
-from dealeradmin.core.rows import instances, select_rows, select_with_one
+from dealeradmin.core.rows import Read, instances_read, read_all, rows_read, with_one_read
 from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.payloads import car_rows_changes
 
-from .forms import BASE_SALT, MAX_ID, ClusterEditForm, ClusterFilterForm, car_formset
-from .ingest import held_tags
+from .forms import (
+    BASE_SALT,
+    MAX_ID,
+    ClusterEditForm,
+    ClusterFilterForm,
+    car_formset,
+    choice_lists_read,
+)
+from .ingest import held_tags_read
 from .models import CarInterest, ClusterStory, ClusterTag, LeadCluster, Tag
 from .services import cluster_update, editable_values
 
@@ -119,19 +126,48 @@ def _back_url(request: HttpRequest) -> str:
     return url
 
 
-def _cluster_with_story(dealership, cluster_id: int) -> LeadCluster:
-    """The dealership's cluster with its leads and events (for the enquiries), in one statement
-    written directly (through the ORM, building it took longer than the database running it).
-    Another dealership's cluster is a 404, as is one not in the mirror."""
-    where = {"id": cluster_id, "dealership_id": dealership.id}
-    found = (
-        select_with_one(LeadCluster, ClusterStory, "cluster", where)
-        if 0 < cluster_id <= MAX_ID
-        else []
-    )
-    if not found:
+def _edit_reads(dealership, cluster_id: int, *, for_page: bool) -> list[Read]:
+    """What the edit page reads, none depending on another's answer, so they go to the
+    database together (one round trip on PostgreSQL): the cluster with its leads and events,
+    its cars of interest, its tags and the form's choice lists; for drawing the page
+    (`for_page`), also the dealership's tag names and the cluster's history. Only a save that
+    goes through skips drawing the page."""
+    where = {"cluster_id": cluster_id}
+    reads = [
+        with_one_read(
+            LeadCluster,
+            ClusterStory,
+            "cluster",
+            {"id": cluster_id, "dealership_id": dealership.id},
+        ),
+        instances_read(CarInterest, CAR_INTEREST_FIELDS, where, order_by=("id",)),
+        held_tags_read(cluster_id),
+        choice_lists_read(dealership),
+    ]
+    return reads + _page_reads(dealership, cluster_id) if for_page else reads
+
+
+def _page_reads(dealership, cluster_id: int) -> list[Read]:
+    """The tag names the tags field suggests, and the cluster's latest 20 audit entries,
+    newest first."""
+    return [
+        rows_read(Tag, ("name",), {"dealership_id": dealership.id}, order_by=("name",), limit=500),
+        instances_read(
+            AuditEntry,
+            HISTORY_FIELDS,
+            {"cluster_id": cluster_id},
+            order_by=("-created_at", "-id"),
+            limit=20,
+        ),
+    ]
+
+
+def _found_cluster(with_story: list) -> LeadCluster:
+    """The cluster from its read with its story; none (another dealership's, or not in the
+    mirror) is a 404."""
+    if not with_story:
         raise Http404("No such lead cluster")
-    cluster, story = found[0]
+    cluster, story = with_story[0]
     if story is not None:  # none yet: the page says there are no enquiries
         cluster.story = story
     return cluster
@@ -235,13 +271,13 @@ def _clashes(base: dict, current: dict, body: dict) -> list[str]:
 @token_required
 def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpResponse:
     dealership = get_dealership_for_user(request.user, slug)
-    cluster = _cluster_with_story(dealership, cluster_id)
-    car_interests = instances(
-        CarInterest,
-        select_rows(CarInterest, CAR_INTEREST_FIELDS, {"cluster_id": cluster.id}, order_by=("id",)),
-        CAR_INTEREST_FIELDS,
+    if not 0 < cluster_id <= MAX_ID:
+        raise Http404("No such lead cluster")
+    with_story, car_interests, held, choice_lists, *page_reads = read_all(
+        _edit_reads(dealership, cluster_id, for_page=request.method != "POST")
     )
-    tags = [name for _, name in held_tags(cluster.id)]
+    cluster = _found_cluster(with_story)
+    tags = [name for _, name in held]
     current = editable_values(cluster, tags=tags, cars=car_interests)
     upstream_error = None
     clash_rows: list[dict] = []
@@ -249,7 +285,9 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
     panel_notes: list[tuple[str, str]] = []
     if request.method == "POST":
         data = request.POST.copy()
-        form = ClusterEditForm(data, dealership=dealership, cluster=cluster, base=current)
+        form = ClusterEditForm(
+            data, dealership=dealership, cluster=cluster, base=current, choice_lists=choice_lists
+        )
         cars = car_formset(data, current)
         if form.is_valid() and cars.is_valid():
             base = form.cleaned_data["base"]
@@ -302,13 +340,16 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         elif not upstream_error:
             _tell(request, messages.ERROR, FIX_ERRORS, panel_notes)
     else:
-        form = ClusterEditForm(dealership=dealership, cluster=cluster, base=current)
+        form = ClusterEditForm(
+            dealership=dealership, cluster=cluster, base=current, choice_lists=choice_lists
+        )
         cars = car_formset(None, current)
     for name in kept_theirs:
         # From now on the form shows the value the person chose to keep.
         _show_in_form(data, name, current[name])
     if "cars" in kept_theirs:
         cars = car_formset(data, current)
+    tag_names, history = page_reads or read_all(_page_reads(dealership, cluster.id))
     context = {
         "nav": "leads",
         "dealership": dealership,
@@ -322,13 +363,8 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "panel_notes": panel_notes,
         "back_query": request.GET.get("back") or request.POST.get("back") or "",
         "back_url": _back_url(request),
-        "tag_suggestions": [
-            name
-            for (name,) in select_rows(
-                Tag, ("name",), {"dealership_id": dealership.id}, order_by=("name",), limit=500
-            )
-        ],
-        "history": _history(cluster.id),
+        "tag_suggestions": [name for (name,) in tag_names],
+        "history": history,
         "is_admin": partial(is_admin, request.user),
     }
     # The board opens this form in a side panel (htmx) and only wants the form back.
@@ -340,19 +376,6 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
 
 CAR_INTEREST_FIELDS = tuple(field.name for field in CarInterest._meta.concrete_fields)
 HISTORY_FIELDS = tuple(field.name for field in AuditEntry._meta.concrete_fields)
-
-
-def _history(cluster_id: int) -> list[AuditEntry]:
-    """The cluster's latest 20 audit entries, newest first (the ORM took eight times longer to
-    build this one statement than the database to run it)."""
-    rows = select_rows(
-        AuditEntry,
-        HISTORY_FIELDS,
-        {"cluster_id": cluster_id},
-        order_by=("-created_at", "-id"),
-        limit=20,
-    )
-    return instances(AuditEntry, rows, HISTORY_FIELDS)
 
 
 def _jinja(name: str):

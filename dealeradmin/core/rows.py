@@ -5,8 +5,15 @@ A delivery reads and writes a handful of rows, and building those statements thr
 cost five times what the database took to run them. Values go through each field's own
 preparation (`pre_save`, `get_db_prep_save`) on the way in and its converters on the way out,
 as the ORM's compiler does, and are bound as parameters.
+
+Reads that do not depend on one another can be made as `Read`s and run together by
+`read_all`: on PostgreSQL they go out in one round trip (psycopg's pipeline mode), and
+each is still one query, counted and logged as any other.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import cache
 
 from django.db import connection
@@ -114,7 +121,45 @@ def create_row(instance: Model) -> Model:
     return instance
 
 
-def select_rows(
+@dataclass(frozen=True)
+class Read:
+    """One SELECT not yet run: its statement, its parameters, the fields its columns hold (their
+    converters apply), and what turns the converted rows into the value wanted. A statement
+    of None matches nothing."""
+
+    sql: str | None
+    params: list
+    fields: list[Field]
+    load: Callable[[list[tuple]], object] = dataclass_field(default=list)
+
+
+def read_all(reads: list[Read]) -> list:
+    """What each read loads, in order. On PostgreSQL the statements are sent in one pipeline
+    and their results read after: one round trip for all of them instead of one each."""
+    if connection.vendor != "postgresql" or sum(read.sql is not None for read in reads) < 2:
+        return [read.load(_rows(read)) for read in reads]
+    connection.ensure_connection()
+    cursors = [connection.cursor() if read.sql is not None else None for read in reads]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for read, cursor in zip(reads, cursors, strict=True):
+                if cursor is not None:
+                    cursor.execute(read.sql, read.params)
+        return [
+            read.load(_convert(cursor.fetchall(), read.fields) if cursor is not None else [])
+            for read, cursor in zip(reads, cursors, strict=True)
+        ]
+    finally:
+        for cursor in cursors:
+            if cursor is not None:
+                cursor.close()
+
+
+def _rows(read: Read) -> list[tuple]:
+    return fetch(read.sql, read.params, read.fields) if read.sql is not None else []
+
+
+def rows_read(
     model: type[Model],
     names: tuple[str, ...],
     where: dict,
@@ -122,14 +167,15 @@ def select_rows(
     order_by: tuple[str, ...] = (),
     limit: int | None = None,
     for_update: bool = False,
-) -> list[tuple]:
-    """The values of fields `names` in the rows where each field in `where` equals its value
-    (is one of them, for a list), as the ORM would give them; `order_by` names fields, "-"
-    first for descending. `for_update` locks the rows where the database can (PostgreSQL)."""
+) -> Read:
+    """A read of the values of fields `names` in the rows where each field in `where` equals
+    its value (is one of them, for a list), as the ORM would give them; `order_by` names
+    fields, "-" first for descending. `for_update` locks the rows where the database can
+    (PostgreSQL)."""
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     if any(value == [] for value in where.values()):
-        return []  # IN () matches nothing
+        return Read(None, [], fields)  # IN () matches nothing
     conditions, params = _where(meta, where)
     sql = (
         f"SELECT {', '.join(_quote(field.column) for field in fields)} "
@@ -145,7 +191,18 @@ def select_rows(
         sql += f" LIMIT {int(limit)}"
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
-    return fetch(sql, params, fields)
+    return Read(sql, params, fields)
+
+
+def select_rows(model: type[Model], names: tuple[str, ...], where: dict, **options) -> list[tuple]:
+    """The rows `rows_read(model, names, where, **options)` reads, read now."""
+    return _rows(rows_read(model, names, where, **options))
+
+
+def instances_read(model: type[Model], names: tuple[str, ...], where: dict, **options) -> Read:
+    """As `rows_read`, loading model instances (as the ORM would) instead of tuples."""
+    read = rows_read(model, names, where, **options)
+    return Read(read.sql, read.params, read.fields, lambda rows: instances(model, rows, names))
 
 
 def _where(meta, where: dict) -> tuple[str, list]:
@@ -167,7 +224,10 @@ def fetch(sql: str, params: list, fields: list[Field]) -> list[tuple]:
     """The rows of `sql`, whose columns hold `fields` in order, converted as the ORM would."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return _convert(cursor.fetchall(), fields)
+
+
+def _convert(rows: list[tuple], fields: list[Field]) -> list[tuple]:
     readings = [_reading(field, connection.vendor) for field in fields]
     if not any(converters for _, converters in readings):
         return rows
@@ -202,12 +262,10 @@ def columns(model: type[Model], alias: str) -> tuple[tuple[str, ...], list[Field
     return tuple(field.name for field in fields), fields, listed
 
 
-def select_with_one(
-    model: type[Model], related: type[Model], pointing: str, where: dict
-) -> list[tuple[Model, Model | None]]:
-    """Instances of `model` where each field in `where` equals its value, each with the one
-    `related` row whose field `pointing` points at it (None where there is none), read in one
-    LEFT JOIN: what select_related reads for a reverse one-to-one."""
+def with_one_read(model: type[Model], related: type[Model], pointing: str, where: dict) -> Read:
+    """A read of the instances of `model` where each field in `where` equals its value, each
+    with the one `related` row whose field `pointing` points at it (None where there is none),
+    in one LEFT JOIN: what select_related reads for a reverse one-to-one."""
     names, related_names, fields, sql = _with_one(
         model, related, pointing, tuple(where), connection.vendor
     )
@@ -216,13 +274,27 @@ def select_with_one(
         meta.get_field(name).get_db_prep_value(value, connection) for name, value in where.items()
     ]
     split = len(names)
-    return [
-        (
-            instances(model, [row[:split]], names)[0],
-            instances(related, [row[split:]], related_names)[0] if row[split] is not None else None,
-        )
-        for row in fetch(sql, params, fields)
-    ]
+
+    def load(rows: list[tuple]) -> list[tuple[Model, Model | None]]:
+        return [
+            (
+                instances(model, [row[:split]], names)[0],
+                instances(related, [row[split:]], related_names)[0]
+                if row[split] is not None
+                else None,
+            )
+            for row in rows
+        ]
+
+    return Read(sql, params, fields, load)
+
+
+def select_with_one(
+    model: type[Model], related: type[Model], pointing: str, where: dict
+) -> list[tuple[Model, Model | None]]:
+    """What `with_one_read` reads, read now."""
+    read = with_one_read(model, related, pointing, where)
+    return read.load(_rows(read))
 
 
 @cache

@@ -1,11 +1,23 @@
-"""The webhook's direct SELECT, INSERT and UPDATE read and store what the ORM would have."""
+"""The direct SELECT, INSERT and UPDATE statements read and store what the ORM would have."""
 
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dealeradmin.clusters.models import ClusterStory, LeadCluster, StatusOptionLabel, Tag
-from dealeradmin.core.rows import create_row, insert_row, insert_rows, select_rows, update_row
+from dealeradmin.core.rows import (
+    create_row,
+    insert_row,
+    insert_rows,
+    instances_read,
+    read_all,
+    rows_read,
+    select_rows,
+    update_row,
+    with_one_read,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +141,40 @@ def test_a_created_row_gets_the_key_the_database_chose():
     second = create_row(Tag(dealership_id=101, name="Row second", key="row second"))
     assert second.pk > first.pk and not second._state.adding
     assert Tag.objects.get(pk=second.pk).name == "Row second"
+
+
+def test_reads_run_together_load_what_each_would_load_alone_in_order():
+    insert_row(LeadCluster(id=81, dealership_id=101, modified=CREATED, lead_state="new"))
+    insert_row(ClusterStory(cluster_id=81, leads=[{"id": 7}]))
+    insert_rows([Tag(dealership_id=9101, name=name, key=name) for name in ("b", "a")])
+    reads = [
+        rows_read(Tag, ("name",), {"dealership_id": 9101}, order_by=("name",)),
+        rows_read(Tag, ("name",), {"name": []}),  # matches nothing: never sent
+        with_one_read(LeadCluster, ClusterStory, "cluster", {"id": 81}),
+        instances_read(LeadCluster, ("id", "modified"), {"id": [81, 404]}),
+    ]
+
+    names, nothing, with_story, clusters = read_all(reads)
+
+    assert names == [("a",), ("b",)] and nothing == []
+    [(cluster, story)] = with_story
+    assert (cluster.lead_state, story.leads) == ("new", [{"id": 7}])
+    assert [(c.id, c.modified) for c in clusters] == [(81, CREATED)]
+
+
+def test_on_postgresql_reads_run_together_share_one_round_trip():
+    """One pipeline on PostgreSQL (each statement still counted as a query); elsewhere one
+    after another."""
+    in_pipeline = []
+
+    def note_pipeline(execute, sql, params, many, context):
+        raw = connection.connection
+        in_pipeline.append(getattr(raw, "_pipeline", None) is not None)
+        return execute(sql, params, many, context)
+
+    reads = [rows_read(Tag, ("name",), {"dealership_id": n}) for n in (9101, 9102, 9103)]
+    with connection.execute_wrapper(note_pipeline), CaptureQueriesContext(connection) as queries:
+        assert read_all(reads) == [[], [], []]
+
+    assert len(queries) == 3
+    assert in_pipeline == [connection.vendor == "postgresql"] * 3

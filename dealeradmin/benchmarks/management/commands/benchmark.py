@@ -181,8 +181,8 @@ def _settle_postgresql() -> list[str]:
 
     Straight after a bulk load PostgreSQL still owes the load its work: autovacuum visits
     every new table, the first reads set hint bits, and the checkpointer writes the dirty
-    pages out. On two cores that work ran beside the first measurements (10k clusters: the
-    edit GET took 10.9 ms measured straight after the load, 7.1 ms once settled).
+    pages out. Paid here, none of it runs beside the measurements. (It is not what makes
+    10k PostgreSQL runs slow at times: a run after settling still took 10.5 ms.)
     """
     done = []
     with connection.cursor() as cursor:
