@@ -52,9 +52,7 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_action_display()} by {self.actor_name} at {self.created_at:%Y-%m-%d %H:%M}"
-        )
+        return f"{self.action_label} by {self.actor_name} at {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def outcome_unknown(self) -> bool:
@@ -68,5 +66,17 @@ class AuditEntry(models.Model):
         return change_rows(self.changes)
 
     @property
+    def action_label(self) -> str:
+        # get_action_display() rebuilds the lookup of every choice on each call, and the
+        # edit page shows twenty entries.
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
     def outcome_label(self) -> str:
-        return "Outcome unknown" if self.outcome_unknown else self.get_outcome_display()
+        if self.outcome_unknown:
+            return "Outcome unknown"
+        return OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+
+ACTION_LABELS = dict(AuditEntry.Action.choices)
+OUTCOME_LABELS = dict(AuditEntry.Outcome.choices)

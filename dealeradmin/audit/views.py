@@ -113,7 +113,7 @@ def _csv_rows(entries: QuerySet[AuditEntry], dealership_by_id: dict) -> Iterator
                     in_zone(entry.created_at, dealership).isoformat(),
                     entry.created_at.astimezone(UTC).isoformat(),
                     entry.actor_name,
-                    entry.get_action_display(),
+                    entry.action_label,
                     dealership.name if dealership else entry.dealership_id,
                     entry.cluster_id,
                     changes,

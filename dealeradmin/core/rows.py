@@ -228,10 +228,22 @@ def fetch(sql: str, params: list, fields: list[Field]) -> list[tuple]:
 
 
 def _convert(rows: list[tuple], fields: list[Field]) -> list[tuple]:
-    readings = [_reading(field, connection.vendor) for field in fields]
-    if not any(converters for _, converters in readings):
+    # Only the columns that have converters are touched: a row of the audit history has
+    # thirteen values and two or three to convert.
+    converting = [
+        (index, reading)
+        for index, reading in enumerate(_reading(field, connection.vendor) for field in fields)
+        if reading[1]
+    ]
+    if not converting:
         return rows
-    return [tuple(map(_converted, row, readings)) for row in rows]
+    converted = []
+    for row in rows:
+        values = list(row)
+        for index, reading in converting:
+            values[index] = _converted(values[index], reading)
+        converted.append(tuple(values))
+    return converted
 
 
 @cache
