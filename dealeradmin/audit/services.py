@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from dealeradmin.core.rows import create_row, update_row
+from dealeradmin.core.rows import Write, create_row, update_write, write_all
 from dealeradmin.dealerstudio.errors import DealerStudioError
 
 from .models import AuditEntry
@@ -34,16 +34,21 @@ def audit_start(
     )
 
 
-def audit_finish(entry: AuditEntry, *, error: DealerStudioError | None = None) -> None:
+def audit_outcome(entry: AuditEntry, *, error: DealerStudioError | None = None) -> Write:
+    """Sets the entry's outcome (success, or `error`) and gives the UPDATE that records it,
+    for the caller to run with its own writes."""
     entry.outcome = AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.SUCCEEDED
     entry.outcome_detail = error.message if error else ""
     entry.upstream_status = error.status if error else 200
     entry.finished_at = timezone.now()
-    update_row(
-        AuditEntry,
-        entry.pk,
-        {name: getattr(entry, name) for name in OUTCOME_FIELDS},
+    return update_write(
+        AuditEntry, entry.pk, {name: getattr(entry, name) for name in OUTCOME_FIELDS}
     )
+
+
+def audit_finish(entry: AuditEntry, *, error: DealerStudioError | None = None) -> None:
+    """Records the entry's outcome now."""
+    write_all([audit_outcome(entry, error=error)])
 
 
 OUTCOME_FIELDS = ("outcome", "outcome_detail", "upstream_status", "finished_at")

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from dealeradmin.accounts.access import client_for
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
-from dealeradmin.audit.services import audit_finish, audit_start
-from dealeradmin.core.rows import update_row
+from dealeradmin.audit.services import audit_finish, audit_outcome, audit_start
+from dealeradmin.core.rows import Write, update_write, write_all
 from dealeradmin.dealerstudio.client import DealerStudioClient
 from dealeradmin.dealerstudio.errors import DealerStudioError
 
@@ -105,18 +105,30 @@ def cluster_update(
         audit_finish(entry, error=error)
         raise
     with transaction.atomic():  # one write for the mirror and the outcome
-        apply_sent_changes(dealership, cluster.id, body, read_version=cluster.version)
-        audit_finish(entry)
+        apply_sent_changes(
+            dealership,
+            cluster.id,
+            body,
+            read_version=cluster.version,
+            along=(audit_outcome(entry),),
+        )
 
 
 @transaction.atomic(savepoint=False)  # inside cluster_update's transaction, no savepoint
 def apply_sent_changes(
-    dealership: Dealership, cluster_id: int, body: dict, *, read_version: int | None = None
+    dealership: Dealership,
+    cluster_id: int,
+    body: dict,
+    *,
+    read_version: int | None = None,
+    along: tuple[Write, ...] = (),
 ) -> None:
     """Records in the mirror what DealerStudio accepted, until its webhook echoes it.
 
     `read_version` is the mirror's version when the change was made; if a webhook has been
     applied since, its echo may already be in, so the row is not marked as awaiting one.
+    `along`: other writes of the same transaction (the audit outcome), sent with the mirror's
+    UPDATE (one round trip on PostgreSQL).
     """
     columns = {}
     if "user_id" in body:
@@ -148,7 +160,7 @@ def apply_sent_changes(
     # One UPDATE, written directly (the ORM took longer to build it than the database to run
     # it): it also takes the row lock that keeps a webhook delivery of this cluster out until
     # the tags and cars below are written; the row is never read.
-    updated = update_row(
+    mirror = update_write(
         LeadCluster,
         cluster_id,
         columns,
@@ -157,6 +169,7 @@ def apply_sent_changes(
         if read_version is None
         else ("version", read_version, {"written_by_us_at": now}),
     )
+    updated, *_ = write_all([mirror, *along])
     if not updated:
         raise LeadCluster.DoesNotExist(f"Lead cluster {cluster_id} is not in the mirror")
     if "tags" in body:

@@ -7,8 +7,9 @@ preparation (`pre_save`, `get_db_prep_save`) on the way in and its converters on
 as the ORM's compiler does, and are bound as parameters.
 
 Reads that do not depend on one another can be made as `Read`s and run together by
-`read_all`: on PostgreSQL they go out in one round trip (psycopg's pipeline mode), and
-each is still one query, counted and logged as any other.
+`read_all`, and writes as `Write`s run by `write_all`: on PostgreSQL they go out in one
+round trip (psycopg's pipeline mode), and each is still one query, counted and logged as
+any other.
 """
 
 from collections.abc import Callable
@@ -62,16 +63,46 @@ def insert_rows(instances: list[Model], *, on_conflict: str = "") -> None:
         cursor.executemany(f"{insert} {on_conflict}", rows)
 
 
-def update_row(
+@dataclass(frozen=True)
+class Write:
+    """One INSERT, UPDATE or DELETE not yet run."""
+
+    sql: str
+    params: list
+
+
+def write_all(writes: list[Write]) -> list[int]:
+    """Runs the writes in order and gives the rows each changed. On PostgreSQL they are sent in
+    one pipeline: inside a transaction, its BEGIN goes with them."""
+    if connection.vendor != "postgresql" or len(writes) < 2:
+        counts = []
+        for write in writes:
+            with connection.cursor() as cursor:
+                cursor.execute(write.sql, write.params)
+                counts.append(cursor.rowcount)
+        return counts
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in writes]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for write, cursor in zip(writes, cursors, strict=True):
+                cursor.execute(write.sql, write.params)
+        return [cursor.rowcount for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def update_write(
     model: type[Model],
     pk,
     values: dict,
     *,
     increment: tuple[str, ...] = (),
     unless_changed: tuple[str, int, dict] | None = None,
-) -> int:
-    """UPDATEs the row whose primary key is `pk`: `values` by field name, and each field named
-    in `increment` plus one. Returns the number of rows changed (0 or 1).
+) -> Write:
+    """An UPDATE of the row whose primary key is `pk`: `values` by field name, and each field
+    named in `increment` plus one.
 
     `unless_changed` is (field, value, {field: value}): the fields in the dict are set only
     while the first field still holds that value (a CASE, so the row is read and written in
@@ -92,13 +123,16 @@ def update_row(
         f"{_quote(column)} = {_quote(column)} + 1"
         for column in (meta.get_field(name).column for name in increment)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_quote(meta.db_table)} SET {', '.join(assignments)} "
-            f"WHERE {_quote(meta.pk.column)} = %s",
-            [*params, pk],
-        )
-        return cursor.rowcount
+    return Write(
+        f"UPDATE {_quote(meta.db_table)} SET {', '.join(assignments)} "
+        f"WHERE {_quote(meta.pk.column)} = %s",
+        [*params, pk],
+    )
+
+
+def update_row(model: type[Model], pk, values: dict, **options) -> int:
+    """Runs `update_write(model, pk, values, **options)`; returns the rows it changed (0 or 1)."""
+    return write_all([update_write(model, pk, values, **options)])[0]
 
 
 def create_row(instance: Model) -> Model:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from dealeradmin.clusters.models import ClusterStory, LeadCluster, StatusOptionLabel, Tag
@@ -16,7 +16,9 @@ from dealeradmin.core.rows import (
     rows_read,
     select_rows,
     update_row,
+    update_write,
     with_one_read,
+    write_all,
 )
 
 pytestmark = pytest.mark.django_db
@@ -177,4 +179,26 @@ def test_on_postgresql_reads_run_together_share_one_round_trip():
         assert read_all(reads) == [[], [], []]
 
     assert len(queries) == 3
+    assert in_pipeline == [connection.vendor == "postgresql"] * 3
+
+
+def test_writes_run_together_give_the_rows_each_changed_and_share_one_round_trip():
+    insert_row(LeadCluster(id=82, dealership_id=101, lead_state="new"))
+    in_pipeline = []
+
+    def note_pipeline(execute, sql, params, many, context):
+        if sql.startswith("UPDATE"):  # not the savepoint around them
+            in_pipeline.append(getattr(connection.connection, "_pipeline", None) is not None)
+        return execute(sql, params, many, context)
+
+    writes = [
+        update_write(LeadCluster, 82, {"lead_state": "lost"}, increment=("version",)),
+        update_write(LeadCluster, 404, {"lead_state": "lost"}),
+        update_write(LeadCluster, 82, {"contact_name": "Ann"}),
+    ]
+    with connection.execute_wrapper(note_pipeline), transaction.atomic():
+        assert write_all(writes) == [1, 0, 1]
+
+    cluster = LeadCluster.objects.get(pk=82)
+    assert (cluster.lead_state, cluster.version, cluster.contact_name) == ("lost", 2, "Ann")
     assert in_pipeline == [connection.vendor == "postgresql"] * 3
