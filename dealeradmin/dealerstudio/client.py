@@ -69,31 +69,38 @@ def _timeout() -> httpx.Timeout:
     )
 
 
+# A longer wait than this is not a plan anyone can act on; it is read as this long.
+LONGEST_RETRY_AFTER = 24 * 60 * 60.0
+
+
 def retry_after_seconds(value: str | None) -> float | None:
-    """`Retry-After` as seconds: either delta-seconds or an HTTP date."""
+    """`Retry-After` as seconds (at most LONGEST_RETRY_AFTER): either delta-seconds or an
+    HTTP date."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²" is a digit to str.isdigit, not to float
+        return min(float(value), LONGEST_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), LONGEST_RETRY_AFTER)
 
 
 def describe_wait(seconds: float | None) -> str:
     if seconds is None:
         return "in a minute"
-    seconds = round(seconds)
+    seconds = round(min(seconds, LONGEST_RETRY_AFTER))
     if seconds < 2:
         return "in a moment"
     if seconds < 90:
         return f"in {seconds} seconds"
-    return f"in about {round(seconds / 60)} minutes"
+    if seconds < 90 * 60:
+        return f"in about {round(seconds / 60)} minutes"
+    return f"in about {round(seconds / 3600)} hours"
 
 
 def _json_or_none(response: httpx.Response) -> object | None:

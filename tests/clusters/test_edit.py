@@ -82,6 +82,14 @@ FAILURES = {
         {"status": 429, "headers": {"Retry-After": "300"}},
         errors.RATE_LIMITED.format(when="in about 5 minutes"),
     ),
+    "429-endless": (  # too many digits for a float: read as the longest wait
+        {"status": 429, "headers": {"Retry-After": "9" * 400}},
+        errors.RATE_LIMITED.format(when="in about 24 hours"),
+    ),
+    "429-not-a-number": (  # "²" passes str.isdigit()
+        {"status": 429, "headers": {"Retry-After": "²"}},
+        errors.RATE_LIMITED.format(when="in a minute"),
+    ),
     "500": ({"status": 500}, errors.UNAVAILABLE.format(status=500)),
     "502": ({"status": 502}, errors.UNAVAILABLE.format(status=502)),
     "503": ({"status": 503}, errors.UNAVAILABLE.format(status=503)),

@@ -7,6 +7,7 @@ import pytest
 
 from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.client import (
+    LONGEST_RETRY_AFTER,
     DealerStudioClient,
     describe_wait,
     retry_after_seconds,
@@ -169,7 +170,15 @@ def test_the_client_never_shows_its_token():
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("30", 30.0), ("0", 0.0), ("soon", None), (None, None)],
+    [
+        ("30", 30.0),
+        ("0", 0.0),
+        ("soon", None),
+        (None, None),
+        ("²", None),  # a digit to str.isdigit(), not a number
+        ("9" * 400, LONGEST_RETRY_AFTER),  # infinity as a float
+        ("Fri, 31 Dec 2100 23:59:59 GMT", LONGEST_RETRY_AFTER),
+    ],
 )
 def test_retry_after_is_read_as_seconds(header, seconds):
     assert retry_after_seconds(header) == seconds
@@ -186,6 +195,8 @@ def test_retry_after_as_an_http_date_in_the_past_is_now():
         (1, "in a moment"),
         (45, "in 45 seconds"),
         (600, "in about 10 minutes"),
+        (3 * 3600, "in about 3 hours"),
+        (float("inf"), "in about 24 hours"),
     ],
 )
 def test_waits_are_described_in_plain_words(seconds, words):
