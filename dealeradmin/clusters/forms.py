@@ -234,7 +234,14 @@ class ClusterEditForm(forms.Form):
 class CarRowForm(forms.Form):
     """One `car_lead_clusters_attributes` row."""
 
-    id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID)
+    # Hidden: a bad value was not typed by anyone, so it gets the tampering message.
+    id = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={code: ROWS_TAMPERED for code in ("invalid", "min_value", "max_value")},
+    )
     car_id = _id_field(label="Car id")
     family_id = _id_field(label="Family id")
     manufacturer_id = _id_field(label="Manufacturer id")
@@ -261,8 +268,12 @@ class BaseCarRowFormSet(forms.BaseFormSet):
             raise forms.ValidationError(ROWS_TAMPERED)
         if any(self.errors):
             return
-        for form in self.forms:
+        for index, form in enumerate(self.forms):
             row_id = form.cleaned_data.get("id")
+            if row_id is None and index < self.initial_form_count():
+                # A row the page drew always carries its id; without it the row would be
+                # sent as a new car, a second copy of the one it was.
+                raise forms.ValidationError(ROWS_TAMPERED)
             if row_id is not None and row_id not in self.known_ids:
                 raise forms.ValidationError(
                     "A car row does not belong to this cluster any more. Reload the page."

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from dealeradmin.clusters import views
+from dealeradmin.clusters.forms import ROWS_TAMPERED
 from dealeradmin.clusters.models import LeadCluster
 from tests.clusters.helpers import add_car_row, edit_url, open_edit
 from tests.conftest import BRISBANE
@@ -179,6 +180,19 @@ def test_a_tampered_management_form_is_a_clear_error(manager_client, sandbox, cl
     html = response.content.decode()
     assert response.context["cars"].non_form_errors() or not response.context["cars"].is_valid()
     assert "field-error" in html or "message-error" in html
+    assert sandbox.requests(method="PUT") == []
+
+
+@pytest.mark.parametrize("row_id", ["", "-3", HUGE, "x"], ids=["blank", "negative", "huge", "text"])
+def test_a_drawn_car_row_with_its_id_blanked_or_bad_is_refused_not_sent_as_a_new_car(
+    manager_client, sandbox, cluster, row_id
+):
+    data = open_edit(manager_client, cluster, BRISBANE)
+    assert data["cars-0-id"]  # the fixture's cluster has a car row
+    data["cars-0-id"] = row_id
+    response = _post(manager_client, cluster, data)
+    assert response.status_code == 200
+    assert ROWS_TAMPERED in response.content.decode().replace("&#x27;", "'")
     assert sandbox.requests(method="PUT") == []
 
 
