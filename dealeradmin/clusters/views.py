@@ -262,10 +262,16 @@ def _car_text(row: dict) -> str:
     return f"car {row['car_id']}" + (f" ({', '.join(details)})" if details else "")
 
 
-def _clashes(base: dict, current: dict, body: dict) -> list[str]:
-    """Fields this save would change that someone else changed since the form was opened."""
+def _clashes(base: dict, current: dict, body: dict, submitted: dict) -> list[str]:
+    """Fields this save would change that someone else changed since the form was opened, to
+    something other than what this save holds (the same value, say from this person's own
+    save that timed out, is no clash)."""
     fields = ["cars" if name == "car_lead_clusters_attributes" else name for name in body]
-    return [name for name in fields if base.get(name) != current.get(name)]
+    return [
+        name
+        for name in fields
+        if base.get(name) != current.get(name) and submitted.get(name) != current.get(name)
+    ]
 
 
 @token_required
@@ -298,7 +304,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
                     submitted[name] = current[name]
                     kept_theirs.append(name)
             body = form.update_body(submitted)
-            clashes = _clashes(base, current, body)
+            clashes = _clashes(base, current, body, submitted)
             if clashes:
                 _tell(request, messages.WARNING, CLASH, panel_notes)
                 clash_rows = [
