@@ -3,8 +3,10 @@
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 
-from .models import AuditEntry
+from .models import PENDING_TOO_LONG, AuditEntry
 
 MAX_ID = 2**63 - 1
 
@@ -59,7 +61,14 @@ class AuditFilterForm(forms.Form):
         if action := data.get("action"):
             entries = entries.filter(action=action)
         if outcome := data.get("outcome"):
-            entries = entries.filter(outcome=outcome)
+            # A pending entry older than PENDING_TOO_LONG is shown as "Outcome unknown".
+            stale = Q(outcome=AuditEntry.Outcome.PENDING) & Q(
+                created_at__lte=timezone.now() - PENDING_TOO_LONG
+            )
+            if outcome == AuditEntry.Outcome.UNKNOWN:
+                entries = entries.filter(Q(outcome=outcome) | stale)
+            else:
+                entries = entries.filter(outcome=outcome).exclude(stale)
         # Dates are days on the dealership's calendar, both ends included.
         if start := data.get("date_from"):
             entries = entries.filter(created_at__gte=datetime.combine(start, time(), self.zone))

@@ -24,6 +24,9 @@ class AuditEntry(models.Model):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Saved"
         FAILED = "failed", "Failed"
+        # The call may have been applied: it timed out, the connection broke, or the answer
+        # was a 2xx we could not read.
+        UNKNOWN = "unknown", "Outcome unknown"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

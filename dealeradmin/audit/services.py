@@ -37,7 +37,12 @@ def audit_start(
 def audit_outcome(entry: AuditEntry, *, error: DealerStudioError | None = None) -> Write:
     """Sets the entry's outcome (success, or `error`) and gives the UPDATE that records it,
     for the caller to run with its own writes."""
-    entry.outcome = AuditEntry.Outcome.FAILED if error else AuditEntry.Outcome.SUCCEEDED
+    if error is None:
+        entry.outcome = AuditEntry.Outcome.SUCCEEDED
+    elif error.outcome_unknown:
+        entry.outcome = AuditEntry.Outcome.UNKNOWN
+    else:
+        entry.outcome = AuditEntry.Outcome.FAILED
     entry.outcome_detail = error.message if error else ""
     entry.upstream_status = error.status if error else 200
     entry.finished_at = timezone.now()

@@ -4,6 +4,7 @@ Each carries a message a person can read; views show `error.message` as it is.
 """
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 TOKEN_INVALID = (
     "DealerStudio no longer accepts your API token. Store a current token on the token page, "
@@ -42,6 +43,8 @@ UNEXPECTED = "DealerStudio answered with an unexpected status (HTTP {status}). N
 class DealerStudioError(Exception):
     message: str
     status: int | None = None
+    # True where the request may have been applied: nobody can say it was not saved.
+    outcome_unknown: ClassVar[bool] = False
 
     def __str__(self) -> str:
         return self.message
@@ -81,6 +84,8 @@ class Unavailable(DealerStudioError):
 class TimedOut(DealerStudioError):
     """The request may have reached DealerStudio; its outcome is unknown."""
 
+    outcome_unknown = True
+
 
 class ConnectionFailed(DealerStudioError):
     """The request never left: refused, DNS, connect timeout."""
@@ -88,6 +93,10 @@ class ConnectionFailed(DealerStudioError):
 
 class MalformedResponse(DealerStudioError):
     """A 2xx or error whose body is not the JSON we expected."""
+
+    @property
+    def outcome_unknown(self) -> bool:  # a 2xx: it may well have been applied
+        return self.status is not None and 200 <= self.status < 300
 
 
 class UnexpectedStatus(DealerStudioError):

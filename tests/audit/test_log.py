@@ -3,7 +3,12 @@
 import csv
 import io
 
-from dealeradmin.audit.models import AuditEntry
+from django.utils import timezone
+
+from dealeradmin.audit.models import PENDING_TOO_LONG, AuditEntry
+from dealeradmin.audit.services import audit_finish, audit_start
+from dealeradmin.dealerstudio import errors
+from tests.audit.conftest import entry
 
 
 def _ids(response) -> list[int]:
@@ -121,3 +126,21 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(
 def test_other_dealerships_entries_never_reach_the_csv(manager_client, audit_entries):
     rows = _csv(manager_client.get("/audit/export.csv"))
     assert "6001" not in {row["cluster_id"] for row in rows}
+
+
+def test_the_outcome_unknown_filter_finds_what_the_log_labels_so(manager_client, manager):
+    now = timezone.now()
+    stale = audit_start(
+        actor=manager, action="edit", dealership_id=101, cluster_id=5001, changes={}
+    )
+    AuditEntry.objects.filter(pk=stale.pk).update(created_at=now - PENDING_TOO_LONG * 2)
+    waiting = audit_start(
+        actor=manager, action="edit", dealership_id=101, cluster_id=5002, changes={}
+    )
+    timed_out = entry(manager, at=now, cluster_id=5003)
+    audit_finish(timed_out, error=errors.TimedOut(errors.TIMED_OUT))
+
+    unknown = manager_client.get("/audit/", {"outcome": "unknown"})
+    assert sorted(_ids(unknown)) == sorted([stale.id, timed_out.id])
+    assert unknown.content.decode().count(">Outcome unknown<") >= 2
+    assert _ids(manager_client.get("/audit/", {"outcome": "pending"})) == [waiting.id]
