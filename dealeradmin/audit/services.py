@@ -43,7 +43,7 @@ def audit_outcome(entry: AuditEntry, *, error: DealerStudioError | None = None) 
         entry.outcome = AuditEntry.Outcome.UNKNOWN
     else:
         entry.outcome = AuditEntry.Outcome.FAILED
-    entry.outcome_detail = error.message if error else ""
+    entry.outcome_detail = error.detail if error else ""
     entry.upstream_status = error.status if error else 200
     entry.finished_at = timezone.now()
     return update_write(

@@ -111,10 +111,13 @@ def _json_or_none(response: httpx.Response) -> object | None:
 
 
 def _messages(value: object) -> list[str]:
-    if value is None:
+    """Messages as words, however nested: never a Python repr of a list or dict."""
+    if value is None or value == "":
         return []
-    if isinstance(value, list):
-        return [str(item) for item in value if item not in (None, "")]
+    if isinstance(value, list | tuple):
+        return [message for item in value for message in _messages(item)]
+    if isinstance(value, dict):
+        return [f"{key}: {message}" for key, item in value.items() for message in _messages(item)]
     return [str(value)]
 
 

@@ -49,6 +49,11 @@ class DealerStudioError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def detail(self) -> str:
+        """The message, with any reasons DealerStudio gave (for the audit log)."""
+        return self.message
+
 
 class TokenInvalid(DealerStudioError):
     """401: the token is missing, wrong or revoked."""
@@ -68,6 +73,14 @@ class Rejected(DealerStudioError):
 
     field_errors: dict[str, list[str]] = field(default_factory=dict)
     base_errors: list[str] = field(default_factory=list)
+
+    @property
+    def detail(self) -> str:
+        reasons = [
+            *self.base_errors,
+            *(f"{name}: {text}" for name, texts in self.field_errors.items() for text in texts),
+        ]
+        return f"{self.message} {'; '.join(reasons)}" if reasons else self.message
 
 
 @dataclass

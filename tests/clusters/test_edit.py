@@ -206,6 +206,20 @@ def test_a_rejection_puts_each_reason_on_the_field_or_car_row_it_names(
     assert form.non_field_errors() == ["Cluster is locked", "widget: is odd"]
     html = response.content.decode()
     assert "is not included in the list" in html and "Cluster is locked" in html
+    # The audit log keeps DealerStudio's reasons, not only that it refused.
+    detail = AuditEntry.objects.get(cluster_id=cluster.id).outcome_detail
+    assert detail.startswith(errors.REJECTED)
+    assert "Cluster is locked" in detail and "lead_state: is not included in the list" in detail
+
+
+def test_a_rejection_reason_nested_in_an_object_reads_as_words(manager_client, sandbox, cluster):
+    body = '{"errors": {"lead_state": {"a": 1}, "base": [["Locked", {"until": "Monday"}]]}}'
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=422, body=body)
+    response = manager_client.post(edit_url(cluster, BRISBANE), _typed(manager_client, cluster))
+    form = response.context["form"]
+    assert form.errors["lead_state"] == ["a: 1"]
+    assert form.non_field_errors() == ["Locked", "until: Monday"]
+    assert "{&#x27;" not in response.content.decode()
 
 
 def test_a_503_once_on_a_tags_only_change_is_retried_and_saved(manager_client, sandbox, cluster):
