@@ -69,6 +69,9 @@ class LeadCluster(models.Model):
         null=True, blank=True, help_text="Set when the mirror holds what we sent, not yet echoed"
     )
     synced_at = models.DateTimeField(auto_now=True)
+    saving_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set while a save from the edit page is with DealerStudio"
+    )
     # Digests of the tags and of the cars the last applied delivery carried, kept only while
     # the mirror's rows still hold exactly those (our own saves blank them): most deliveries
     # repeat them, and a matching digest spares reading the rows to compare.

@@ -1,6 +1,8 @@
 """Changing a lead cluster: upstream first, with the person's own token, then the mirror."""
 
-from django.db import transaction
+from datetime import timedelta
+
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dealeradmin.accounts.access import client_for
@@ -73,6 +75,16 @@ def describe_changes(dealership: Dealership, base: dict, body: dict) -> dict:
     return described
 
 
+class ClusterBusy(Exception):
+    """Another save of the cluster is with DealerStudio, or has changed the mirror since this
+    one read it: nothing was sent."""
+
+
+# Longer than any save can take (the read timeout and its retries): a claim older than this
+# was left by a process that stopped mid-save.
+SAVE_CLAIM = timedelta(minutes=2)
+
+
 def cluster_update(
     *,
     user,
@@ -83,35 +95,66 @@ def cluster_update(
     action: str = "edit",
     job_id: int | None = None,
     client: DealerStudioClient | None = None,
+    claim: bool = False,
 ) -> None:
     """Sends `body` upstream; on success the mirror holds it. Raises DealerStudioError.
 
     `client`: the person's own by default; a job passes one that shares its limit on calls.
+    `claim`: first mark the cluster as being saved, so that two saves sent at once cannot
+    each overwrite the other's fields unseen; raises ClusterBusy if another save holds it or
+    the mirror changed since `cluster` was read.
     The audit entry is written before the call, so a process that dies mid-call leaves an
     entry whose outcome is unknown rather than no trace at all.
     """
-    entry = audit_start(
-        actor=user,
-        action=action,
-        dealership_id=dealership.id,
-        cluster_id=cluster.id,
-        changes=describe_changes(dealership, base, body),
-        request_body={"lead_cluster": body},
-        job_id=job_id,
-    )
+    if claim and not write_all([_claim_write(cluster)])[0]:
+        raise ClusterBusy
+    release = (update_write(LeadCluster, cluster.id, {"saving_since": None}),) if claim else ()
+    released = False
     try:
-        (client or client_for(user)).update_lead_cluster(dealership.slug, cluster.id, body)
-    except DealerStudioError as error:
-        audit_finish(entry, error=error)
-        raise
-    with transaction.atomic():  # one write for the mirror and the outcome
-        apply_sent_changes(
-            dealership,
-            cluster.id,
-            body,
-            read_version=cluster.version,
-            along=(audit_outcome(entry),),
+        entry = audit_start(
+            actor=user,
+            action=action,
+            dealership_id=dealership.id,
+            cluster_id=cluster.id,
+            changes=describe_changes(dealership, base, body),
+            request_body={"lead_cluster": body},
+            job_id=job_id,
         )
+        try:
+            (client or client_for(user)).update_lead_cluster(dealership.slug, cluster.id, body)
+        except DealerStudioError as error:
+            audit_finish(entry, error=error)
+            raise
+        with transaction.atomic():  # one write for the mirror, the outcome and the claim
+            apply_sent_changes(
+                dealership,
+                cluster.id,
+                body,
+                read_version=cluster.version,
+                along=(audit_outcome(entry), *release),
+            )
+        released = True
+    finally:
+        if release and not released:
+            write_all(list(release))
+
+
+def _claim_write(cluster: LeadCluster) -> Write:
+    """Sets `saving_since` if the mirror is still at the version `cluster` was read at and no
+    other save holds a claim younger than SAVE_CLAIM."""
+    table, quote = LeadCluster._meta.db_table, connection.ops.quote_name
+    field = LeadCluster._meta.get_field("saving_since")
+    now = timezone.now()
+    return Write(
+        f"UPDATE {quote(table)} SET saving_since = %s WHERE id = %s AND version = %s "
+        "AND (saving_since IS NULL OR saving_since < %s)",
+        [
+            field.get_db_prep_save(now, connection),
+            cluster.id,
+            cluster.version,
+            field.get_db_prep_save(now - SAVE_CLAIM, connection),
+        ],
+    )
 
 
 @transaction.atomic(savepoint=False)  # inside cluster_update's transaction, no savepoint

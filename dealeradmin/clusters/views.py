@@ -32,7 +32,7 @@ from .forms import (
 )
 from .ingest import held_tags_read
 from .models import CarInterest, ClusterStory, ClusterTag, LeadCluster, Tag
-from .services import cluster_update, editable_values
+from .services import ClusterBusy, cluster_update, editable_values
 
 PAGE_SIZES = (25, 50, 100)
 EDIT_CONTENT = "clusters/edit.jinja"
@@ -40,6 +40,10 @@ EDIT_PANEL = "clusters/_edit_panel.jinja"
 SAVED = "Saved lead cluster #{id} ({name}) to DealerStudio."
 NOTHING_CHANGED = "Nothing changed, so nothing was sent to DealerStudio."
 FIX_ERRORS = "Please correct the errors below. Nothing was sent to DealerStudio."
+BUSY = (
+    "Someone else is saving this cluster right now, or has just saved it. Nothing was sent: "
+    "save again in a moment to see their changes beside yours."
+)
 CLASH = (
     "Someone else changed this cluster since you opened it. Choose, for each field below, "
     "whose value to keep, then save again. Your other changes are kept."
@@ -331,7 +335,10 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
                         cluster=cluster,
                         base=base,
                         body=body,
+                        claim=True,
                     )
+                except ClusterBusy:
+                    _tell(request, messages.WARNING, BUSY, panel_notes)
                 except errors.DealerStudioError as error:
                     upstream_error = error
                     origins: list[int] = []

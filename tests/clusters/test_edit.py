@@ -18,6 +18,7 @@ from dealeradmin.clusters import forms as cluster_forms
 from dealeradmin.clusters import views
 from dealeradmin.clusters.ingest import set_cluster_tags
 from dealeradmin.clusters.models import CarInterest, LeadCluster, Tag
+from dealeradmin.clusters.services import SAVE_CLAIM
 from dealeradmin.dealerstudio import errors
 from dealeradmin.dealerstudio.client import DealerStudioClient
 from tests.clusters.helpers import add_car_row, edit_url, form_values, open_edit
@@ -506,6 +507,70 @@ def test_the_audit_entry_is_written_before_the_put_leaves(manager, sandbox, clus
     assert result["response"].status_code == 302
     seen.refresh_from_db()
     assert seen.outcome == AuditEntry.Outcome.SUCCEEDED and seen.finished_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_sent_at_once_never_both_go_through(manager, admin_user, sandbox, cluster):
+    """Both opened the form before either saved; the sandbox holds each PUT for a while.
+    Without a claim both checked for clashes before either's change was in, and the later
+    PUT silently undid the earlier one's tags."""
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, delay_ms=600)
+    clients = {}
+    for person, tag in ((manager, "From manager"), (admin_user, "From admin")):
+        client = Client()
+        client.force_login(person)
+        data = open_edit(client, cluster, BRISBANE)
+        data["tags"] = tag
+        clients[tag] = (client, data)
+    responses = {}
+    start = threading.Barrier(len(clients))
+
+    def save(tag: str) -> None:
+        client, data = clients[tag]
+        try:
+            start.wait()
+            responses[tag] = client.post(edit_url(cluster, BRISBANE), data)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(tag,)) for tag in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = sorted(response.status_code for response in responses.values())
+    assert statuses == [200, 302]
+    refused = next(r for r in responses.values() if r.status_code == 200)
+    assert views.BUSY.replace("'", "&#x27;") in refused.content.decode()
+    assert form_values(refused.content.decode())["tags"] in clients  # what they typed, kept
+    assert len(_puts(sandbox)) == 1
+    assert LeadCluster.objects.get(pk=cluster.pk).saving_since is None  # released
+
+
+def test_a_save_while_another_holds_the_cluster_sends_nothing(manager_client, sandbox, cluster):
+    data = _typed(manager_client, cluster, add_row=False)
+    LeadCluster.objects.filter(pk=cluster.pk).update(saving_since=timezone.now())
+    response = manager_client.post(edit_url(cluster, BRISBANE), data)
+    _kept(response, data)
+    assert views.BUSY.replace("'", "&#x27;") in response.content.decode()
+    assert not _puts(sandbox)
+    assert not AuditEntry.objects.filter(cluster_id=cluster.id).exists()
+
+
+def test_a_claim_left_by_a_stopped_process_expires(manager_client, sandbox, cluster):
+    data = _typed(manager_client, cluster, add_row=False)
+    left = timezone.now() - SAVE_CLAIM - timedelta(seconds=1)
+    LeadCluster.objects.filter(pk=cluster.pk).update(saving_since=left)
+    assert manager_client.post(edit_url(cluster, BRISBANE), data).status_code == 302
+    assert LeadCluster.objects.get(pk=cluster.pk).saving_since is None
+
+
+def test_a_failed_save_releases_its_claim(manager_client, sandbox, cluster):
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=500)
+    response = manager_client.post(edit_url(cluster, BRISBANE), _typed(manager_client, cluster))
+    assert response.context["upstream_error"] is not None
+    assert LeadCluster.objects.get(pk=cluster.pk).saving_since is None
 
 
 def test_the_history_shows_the_clusters_own_latest_twenty_entries_newest_first(
