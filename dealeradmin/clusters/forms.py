@@ -311,13 +311,14 @@ CarRowFormSet = forms.formset_factory(
 )
 
 
-def car_formset(data, base: dict) -> BaseCarRowFormSet:
+def car_formset(data, base: dict, *, opened_with: dict | None = None) -> BaseCarRowFormSet:
+    """The car rows of `base`. `opened_with`: the values the posted form was opened with;
+    rows it had are this cluster's too, though someone may have removed them since (saving
+    other fields is no reason to refuse, and changing such a row shows as a clash)."""
     initial = [{k: v for k, v in car.items()} for car in base["cars"]]
+    known = [*base["cars"], *(opened_with or {}).get("cars", [])]
     return CarRowFormSet(
-        data,
-        initial=initial,
-        prefix="cars",
-        known_ids={car["id"] for car in base["cars"]},
+        data, initial=initial, prefix="cars", known_ids={car["id"] for car in known}
     )
 
 

@@ -298,7 +298,8 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         form = ClusterEditForm(
             data, dealership=dealership, cluster=cluster, base=current, choice_lists=choice_lists
         )
-        cars = car_formset(data, current)
+        opened_with = form.cleaned_data["base"] if form.is_valid() else None
+        cars = car_formset(data, current, opened_with=opened_with)
         if form.is_valid() and cars.is_valid():
             base = form.cleaned_data["base"]
             submitted = form.submitted_values(cars)

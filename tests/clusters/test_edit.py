@@ -360,6 +360,28 @@ def test_the_same_value_saved_meanwhile_is_no_clash(manager_client, admin_client
     assert [c["name"] for c in clashes] == ["tags"]  # a different value: still a clash
 
 
+def test_a_car_row_removed_meanwhile_does_not_block_saving_other_fields(
+    manager_client, admin_client, sandbox, cluster
+):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, **{"cars-0-DELETE": "on"})
+    mine["lead_state"] = "lost"
+    response = manager_client.post(edit_url(cluster, BRISBANE), mine)
+    assert response.status_code == 302
+    assert _puts(sandbox)[-1]["body"] == {"lead_cluster": {"lead_state": "lost"}}
+
+
+def test_changing_a_car_row_removed_meanwhile_is_a_clash(
+    manager_client, admin_client, sandbox, cluster
+):
+    mine = open_edit(manager_client, cluster, BRISBANE)
+    _other_person_saves(admin_client, cluster, **{"cars-0-DELETE": "on"})
+    mine["cars-0-colour"] = "Teal"
+    response = manager_client.post(edit_url(cluster, BRISBANE), mine)
+    assert [c["name"] for c in response.context["clashes"]] == ["cars"]
+    assert len(_puts(sandbox)) == 1  # only the other person's
+
+
 def test_a_clash_over_a_car_badge_shows_both_badges(manager_client, admin_client, sandbox, cluster):
     mine = open_edit(manager_client, cluster, BRISBANE)
     _other_person_saves(admin_client, cluster, **{"cars-0-badge": "Theirs GT"})
