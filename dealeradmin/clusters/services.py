@@ -70,7 +70,10 @@ def describe_changes(dealership: Dealership, base: dict, body: dict) -> dict:
         elif name == "lead_status_option_id":
             old, new = named(options, old), named(options, new)
         elif name == "car_lead_clusters_attributes":
-            old = base.get("cars")
+            # Only the rows sent, each whole: a changed row carries only what changed.
+            opened = {car["id"]: car for car in base.get("cars") or []}
+            old = [opened[row["id"]] for row in new if row.get("id") in opened]
+            new = [{**opened.get(row.get("id"), {}), **row} for row in new]
         described[name] = [old, new]
     return described
 
