@@ -1,5 +1,6 @@
 """Forms for lead clusters: they own validation and the shape of the update body."""
 
+import unicodedata
 from datetime import timedelta
 from functools import cache
 
@@ -38,6 +39,12 @@ NUMBER_BOX = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off
 
 def _id_field(**kwargs) -> forms.IntegerField:
     return forms.IntegerField(min_value=1, max_value=MAX_ID, widget=NUMBER_BOX, **kwargs)
+
+
+def _visible(text: str) -> bool:
+    """Whether `text` shows anything: not only spaces and format characters (category Cf,
+    such as the zero-width space), which would make a tag nobody can see."""
+    return any(not char.isspace() and unicodedata.category(char) != "Cf" for char in text)
 
 
 def _choices_with_current(choices: list, current: int | None) -> list:
@@ -166,8 +173,8 @@ class ClusterEditForm(forms.Form):
         for line in self.cleaned_data["tags"].replace("\r", "").split("\n"):
             # An untouched line keeps its exact upstream spelling, stray spaces included.
             tag = line if line in existing else line.strip()
-            if not tag.strip():
-                continue
+            if not _visible(tag):
+                continue  # blank, or only zero-width and other invisible characters
             if "\x00" in tag:
                 raise forms.ValidationError("Tags cannot contain null characters.")
             if len(tag) > MAX_TAG_LENGTH and tag not in existing:

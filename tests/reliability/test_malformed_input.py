@@ -228,3 +228,15 @@ def test_a_tampered_base_is_a_visible_error(manager_client, sandbox, cluster, ba
 def test_a_non_post_method_is_refused_plainly(manager_client, cluster):
     response = manager_client.put(edit_url(cluster, BRISBANE))
     assert response.status_code in (200, 405)
+
+
+def test_a_tag_line_of_only_invisible_characters_is_no_tag(manager_client, sandbox, cluster):
+    data = open_edit(manager_client, cluster, BRISBANE)
+    data["lead_state"] = "lost" if data["lead_state"] != "lost" else "new"
+    data["tags"] = "\n".join([*data["tags"].splitlines(), "\u200b", " \u2060\ufeff ", "Zoë\u200b"])
+    response = _post(manager_client, cluster, data)
+    assert response.status_code == 302
+    [put] = sandbox.requests(method="PUT")
+    sent = put["body"]["lead_cluster"]["tags"]
+    assert sent[-1] == "Zoë\u200b"  # visible, so kept as typed
+    assert not any(tag.strip("\u200b\u2060\ufeff ") == "" for tag in sent)
