@@ -1,4 +1,4 @@
-"""The list page reads a fixed number of queries however many rows it shows: no query per row."""
+"""Pages read a fixed number of queries however many rows they show: no query per row."""
 
 import json
 
@@ -7,10 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dealeradmin.clusters.ingest import ingest_payload
+from dealeradmin.audit.services import audit_finish, audit_start
+from dealeradmin.clusters.ingest import ingest_payload, set_cluster_tags
+from dealeradmin.clusters.models import CarInterest
+from dealeradmin.tags.models import TagJob, TagJobItem
 
 MARKER = "querycount"
 FIRST_EXTRA_ID = 7_000_000
+FIRST_SEED_ID = 5001  # the sandbox's first Brisbane cluster
+BRISBANE_ID = 101
 
 
 def _add_clusters(seed_payloads: list[str], count: int, *, start: int = 0) -> None:
@@ -51,3 +56,116 @@ def test_the_list_page_makes_as_many_queries_with_40_extra_clusters_as_with_2(
     many = [_list(admin_client, per_page=size, **filters)[0] for size in (25, 100)]
 
     assert few[0] == few[1] == many[0] == many[1]
+
+
+# The other pages that show rows: each costs the same queries for few rows as for many.
+
+
+def _queries(client, url: str, params=None) -> tuple[int, bytes]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+        content = b"".join(response) if response.streaming else response.content
+    assert response.status_code == 200
+    return len(queries), content
+
+
+def _audit_entries(actor, count: int, *, start: int = 0) -> None:
+    for n in range(start, start + count):
+        audit_finish(
+            audit_start(
+                actor=actor,
+                action="edit",
+                dealership_id=BRISBANE_ID,
+                cluster_id=FIRST_SEED_ID + n % 20,
+                changes={"lead_state": ["new", "contacted"], "tags": [[], [f"{MARKER}{n}"]]},
+            )
+        )
+
+
+def test_the_audit_log_makes_as_many_queries_for_50_entries_as_for_5(admin_client, admin_user):
+    _audit_entries(admin_user, 5)
+    few, few_page = _queries(admin_client, reverse("audit:log"))
+    _audit_entries(admin_user, 45, start=5)
+    many, many_page = _queries(admin_client, reverse("audit:log"))
+
+    assert (few_page.count(MARKER.encode()), many_page.count(MARKER.encode())) == (5, 50)
+    assert few == many
+
+
+def test_the_audit_export_makes_as_many_queries_for_100_entries_as_for_10(admin_client, admin_user):
+    _audit_entries(admin_user, 10)
+    few, few_csv = _queries(admin_client, reverse("audit:export"))
+    _audit_entries(admin_user, 90, start=10)
+    many, many_csv = _queries(admin_client, reverse("audit:export"))
+
+    assert (few_csv.count(MARKER.encode()), many_csv.count(MARKER.encode())) == (10, 100)
+    assert few == many
+
+
+def _tag_job(user, items: int) -> TagJob:
+    job = TagJob.objects.create(
+        kind=TagJob.Kind.ADD,
+        summary=f"Add {MARKER}",
+        created_by=user,
+        created_by_name=user.get_username(),
+        total=items,
+        done_count=items // 2,
+        status=TagJob.Status.STOPPED,
+    )
+    TagJobItem.objects.bulk_create(
+        TagJobItem(
+            job=job,
+            dealership_id=BRISBANE_ID,
+            cluster_id=FIRST_SEED_ID + n,
+            old_tags=[],
+            new_tags=[f"{MARKER}{n}"],
+            status=TagJobItem.Status.DONE if n < items // 2 else TagJobItem.Status.FAILED,
+            error="" if n < items // 2 else "DealerStudio is not answering.",
+        )
+        for n in range(items)
+    )
+    return job
+
+
+def test_the_tag_jobs_list_makes_as_many_queries_for_20_jobs_as_for_2(admin_client, admin_user):
+    for _ in range(2):
+        _tag_job(admin_user, 3)
+    few, few_page = _queries(admin_client, reverse("tags:jobs"))
+    for _ in range(18):
+        _tag_job(admin_user, 3)
+    many, many_page = _queries(admin_client, reverse("tags:jobs"))
+
+    assert (few_page.count(b"Add querycount"), many_page.count(b"Add querycount")) == (2, 20)
+    assert few == many
+
+
+def test_a_tag_job_page_makes_as_many_queries_for_100_clusters_as_for_10(admin_client, admin_user):
+    few, few_page = _queries(admin_client, reverse("tags:job", args=[_tag_job(admin_user, 10).id]))
+    job = _tag_job(admin_user, 100)
+    many, many_page = _queries(admin_client, reverse("tags:job", args=[job.id]))
+
+    assert few_page.count(b"<tr") + 90 == many_page.count(b"<tr")
+    assert few == many
+
+
+def test_the_edit_page_makes_as_many_queries_for_a_full_cluster_as_for_a_bare_one(
+    admin_client, admin_user
+):
+    url = reverse("clusters:edit", args=["brisbane-city-motors", FIRST_SEED_ID])
+    CarInterest.objects.filter(cluster_id=FIRST_SEED_ID).delete()
+    set_cluster_tags(FIRST_SEED_ID, BRISBANE_ID, [])
+    bare, bare_page = _queries(admin_client, url)
+
+    set_cluster_tags(FIRST_SEED_ID, BRISBANE_ID, [f"{MARKER}{n}" for n in range(30)])
+    CarInterest.objects.bulk_create(
+        CarInterest(
+            cluster_id=FIRST_SEED_ID, ds_id=900 + n, car_id=n + 1, family_id=1, manufacturer_id=1
+        )
+        for n in range(10)
+    )
+    _audit_entries(admin_user, 25)
+    full, full_page = _queries(admin_client, url)
+
+    assert bare_page.count(b'name="cars-') < full_page.count(b'name="cars-')
+    assert full_page.count(MARKER.encode()) > bare_page.count(MARKER.encode())
+    assert bare == full
