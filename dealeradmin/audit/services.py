@@ -8,7 +8,7 @@ from dealeradmin.dealerstudio.errors import DealerStudioError
 from .models import AuditEntry
 
 
-def audit_start(
+def audit_entry(
     *,
     actor,
     action: str,
@@ -18,20 +18,24 @@ def audit_start(
     request_body: dict | None = None,
     job_id: int | None = None,
 ) -> AuditEntry:
+    """The entry of a change about to go upstream, not yet written (see `audit_start`)."""
+    return AuditEntry(
+        actor=actor,
+        actor_name=actor.get_username() if actor else "system",
+        action=action,
+        dealership_id=dealership_id,
+        cluster_id=cluster_id,
+        changes=changes,
+        request_body=request_body,
+        job_id=job_id,
+    )
+
+
+def audit_start(**entry) -> AuditEntry:
+    """Writes `audit_entry(**entry)` now and returns it."""
     # Every save and every change of a tag job writes one: the statements are written
     # directly, as building them through the ORM took longer than the database took.
-    return create_row(
-        AuditEntry(
-            actor=actor,
-            actor_name=actor.get_username() if actor else "system",
-            action=action,
-            dealership_id=dealership_id,
-            cluster_id=cluster_id,
-            changes=changes,
-            request_body=request_body,
-            job_id=job_id,
-        )
-    )
+    return create_row(audit_entry(**entry))
 
 
 def audit_outcome(entry: AuditEntry, *, error: DealerStudioError | None = None) -> Write:

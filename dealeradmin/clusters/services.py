@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from dealeradmin.accounts.access import client_for
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
-from dealeradmin.audit.services import audit_finish, audit_outcome, audit_start
-from dealeradmin.core.rows import Write, update_write, write_all
+from dealeradmin.audit.models import AuditEntry
+from dealeradmin.audit.services import audit_entry, audit_finish, audit_outcome
+from dealeradmin.core.rows import Write, insert_write, update_write, write_all
 from dealeradmin.dealerstudio.client import DealerStudioClient
 from dealeradmin.dealerstudio.errors import DealerStudioError
 
@@ -109,20 +110,22 @@ def cluster_update(
     The audit entry is written before the call, so a process that dies mid-call leaves an
     entry whose outcome is unknown rather than no trace at all.
     """
-    if claim and not write_all([_claim_write(cluster)])[0]:
-        raise ClusterBusy
+    entry = audit_entry(
+        actor=user,
+        action=action,
+        dealership_id=dealership.id,
+        cluster_id=cluster.id,
+        changes=describe_changes(dealership, base, body),
+        request_body={"lead_cluster": body},
+        job_id=job_id,
+    )
+    if claim:
+        _claim_and_start(cluster, entry)
+    else:
+        write_all([insert_write(entry)])
     release = (update_write(LeadCluster, cluster.id, {"saving_since": None}),) if claim else ()
     released = False
     try:
-        entry = audit_start(
-            actor=user,
-            action=action,
-            dealership_id=dealership.id,
-            cluster_id=cluster.id,
-            changes=describe_changes(dealership, base, body),
-            request_body={"lead_cluster": body},
-            job_id=job_id,
-        )
         try:
             (client or client_for(user)).update_lead_cluster(dealership.slug, cluster.id, body)
         except DealerStudioError as error:
@@ -140,6 +143,15 @@ def cluster_update(
     finally:
         if release and not released:
             write_all(list(release))
+
+
+@transaction.atomic
+def _claim_and_start(cluster: LeadCluster, entry: AuditEntry) -> None:
+    """Claims the cluster and writes the audit entry in one transaction (one commit, and on
+    PostgreSQL one round trip before it); a claim refused leaves no entry behind."""
+    claimed, _ = write_all([_claim_write(cluster), insert_write(entry)])
+    if not claimed:
+        raise ClusterBusy
 
 
 def _claim_write(cluster: LeadCluster) -> Write:

@@ -65,10 +65,12 @@ def insert_rows(instances: list[Model], *, on_conflict: str = "") -> None:
 
 @dataclass(frozen=True)
 class Write:
-    """One INSERT, UPDATE or DELETE not yet run."""
+    """One INSERT, UPDATE or DELETE not yet run; `took`, if set, is given the rows it returns
+    (RETURNING), or where the database returns none, the id of the row it inserted."""
 
     sql: str
     params: list
+    took: Callable[[list[tuple]], None] | None = None
 
 
 def write_all(writes: list[Write]) -> list[int]:
@@ -80,6 +82,8 @@ def write_all(writes: list[Write]) -> list[int]:
             with connection.cursor() as cursor:
                 cursor.execute(write.sql, write.params)
                 counts.append(cursor.rowcount)
+                if write.took is not None:
+                    write.took(cursor.fetchall() if cursor.description else [(cursor.lastrowid,)])
         return counts
     connection.ensure_connection()
     cursors = [connection.cursor() for _ in writes]
@@ -87,6 +91,9 @@ def write_all(writes: list[Write]) -> list[int]:
         with connection.wrap_database_errors, connection.connection.pipeline():
             for write, cursor in zip(writes, cursors, strict=True):
                 cursor.execute(write.sql, write.params)
+        for write, cursor in zip(writes, cursors, strict=True):
+            if write.took is not None:
+                write.took(cursor.fetchall())
         return [cursor.rowcount for cursor in cursors]
     finally:
         for cursor in cursors:
@@ -138,21 +145,26 @@ def update_row(model: type[Model], pk, values: dict, **options) -> int:
 def create_row(instance: Model) -> Model:
     """INSERTs `instance`, as `insert_row` does, and gives it the primary key the database
     chose; returns it."""
+    write_all([insert_write(instance)])
+    return instance
+
+
+def insert_write(instance: Model) -> Write:
+    """The INSERT `create_row` runs, to run with other writes: once run, `instance` has the
+    primary key the database chose."""
     fields, insert = _insert(type(instance), False, connection.vendor)
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
-    pk = instance._meta.pk
-    with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:
-            cursor.execute(f"{insert} RETURNING {_quote(pk.column)}", params)
-            instance.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(insert, params)
-            instance.pk = cursor.lastrowid
-    instance._state.adding = False
-    instance._state.db = connection.alias
-    return instance
+    if connection.features.can_return_columns_from_insert:
+        insert += f" RETURNING {_quote(instance._meta.pk.column)}"
+
+    def took(rows: list[tuple]) -> None:
+        instance.pk = rows[0][0]
+        instance._state.adding = False
+        instance._state.db = connection.alias
+
+    return Write(insert, params, took)
 
 
 @dataclass(frozen=True)

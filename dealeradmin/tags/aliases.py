@@ -9,6 +9,8 @@ ALIAS_OFFERED = "“{alias}” is now “{canonical}”: the tags below say so. 
 
 def canonical_names(dealership_id: int, names: list[str]) -> dict[str, str]:
     """{typed name: canonical name} for the names that are aliases of a different spelling."""
+    if not names:
+        return {}  # most saves type no new tag: no query to build
     keys = {name: tag_key(name) for name in names}
     canonical = dict(
         TagAlias.objects.filter(
