@@ -1,6 +1,7 @@
 """The lead cluster list and the edit page."""
 
 import json
+from dataclasses import replace
 from functools import partial
 
 from django.contrib import messages
@@ -132,18 +133,20 @@ def _back_url(request: HttpRequest) -> str:
 
 def _edit_reads(dealership, cluster_id: int, *, for_page: bool) -> list[Read]:
     """What the edit page reads, none depending on another's answer, so they go to the
-    database together (one round trip on PostgreSQL): the cluster with its leads and events,
-    its cars of interest, its tags and the form's choice lists; for drawing the page
-    (`for_page`), also the dealership's tag names and the cluster's history. Only a save that
-    goes through skips drawing the page."""
+    database together (one round trip on PostgreSQL): the cluster, its cars of interest, its
+    tags and the form's choice lists; for drawing the page (`for_page`), also the cluster's
+    leads and events, the dealership's tag names and the cluster's history. Only a save that
+    goes through skips drawing the page (one that does not reads its leads where it shows
+    them: they are most of a cluster's bytes)."""
     where = {"cluster_id": cluster_id}
+    found = {"id": cluster_id, "dealership_id": dealership.id}
+    if for_page:
+        cluster = with_one_read(LeadCluster, ClusterStory, "cluster", found)
+    else:
+        alone = instances_read(LeadCluster, CLUSTER_FIELDS, found)
+        cluster = replace(alone, load=lambda rows: [(c, None) for c in alone.load(rows)])
     reads = [
-        with_one_read(
-            LeadCluster,
-            ClusterStory,
-            "cluster",
-            {"id": cluster_id, "dealership_id": dealership.id},
-        ),
+        cluster,
         instances_read(CarInterest, CAR_INTEREST_FIELDS, where, order_by=("id",)),
         held_tags_read(cluster_id),
         choice_lists_read(dealership),
@@ -167,12 +170,12 @@ def _page_reads(dealership, cluster_id: int) -> list[Read]:
 
 
 def _found_cluster(with_story: list) -> LeadCluster:
-    """The cluster from its read with its story; none (another dealership's, or not in the
-    mirror) is a 404."""
+    """The cluster from its read with its story (None: none yet, or not read; the page reads
+    it if it shows it); none (another dealership's, or not in the mirror) is a 404."""
     if not with_story:
         raise Http404("No such lead cluster")
     cluster, story = with_story[0]
-    if story is not None:  # none yet: the page says there are no enquiries
+    if story is not None:
         cluster.story = story
     return cluster
 
@@ -388,6 +391,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
     return render(request, "clusters/edit.html", context)
 
 
+CLUSTER_FIELDS = tuple(field.name for field in LeadCluster._meta.concrete_fields)
 CAR_INTEREST_FIELDS = tuple(field.name for field in CarInterest._meta.concrete_fields)
 HISTORY_FIELDS = tuple(field.name for field in AuditEntry._meta.concrete_fields)
 

@@ -651,6 +651,20 @@ def test_the_page_shows_the_clusters_enquiries_or_says_there_are_none(manager_cl
     assert "No enquiries in the mirror." in page
 
 
+def test_a_page_drawn_again_after_a_failed_save_still_shows_the_enquiries(
+    manager_client, sandbox, cluster
+):
+    # A save reads the cluster without its leads; the page it draws on failure reads them.
+    sandbox.inject_fault(method="PUT", path=PUT_PATH, status=500)
+    response = manager_client.post(edit_url(cluster, BRISBANE), _typed(manager_client, cluster))
+    assert response.context["upstream_error"] is not None
+    page = response.content.decode()
+    enquiries = page[page.index('id="enquiries-title"') : page.index('id="history-title"')]
+    assert cluster.story.leads and all(
+        (lead.get("category") or "Enquiry") in enquiries for lead in cluster.story.leads
+    )
+
+
 @pytest.mark.parametrize("cluster_id", [2**63, 2**64 + 5, 0])
 def test_an_id_no_cluster_can_have_is_a_404(manager_client, cluster_id):
     assert manager_client.get(f"/leads/{BRISBANE}/{cluster_id}/").status_code == 404
