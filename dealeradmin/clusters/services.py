@@ -148,9 +148,16 @@ def cluster_update(
 @transaction.atomic
 def _claim_and_start(cluster: LeadCluster, entry: AuditEntry) -> None:
     """Claims the cluster and writes the audit entry in one transaction (one commit, and on
-    PostgreSQL one round trip before it); a claim refused leaves no entry behind."""
-    claimed, _ = write_all([_claim_write(cluster), insert_write(entry)])
-    if not claimed:
+    PostgreSQL one round trip before it); a claim refused leaves no entry behind.
+
+    On PostgreSQL the commit does not wait for the disk (SQLite's, with synchronous=NORMAL,
+    never does): it is seen at once, and is on disk by the time the outcome's commit, which
+    waits, returns. Only a crash of the database server itself during the call could lose
+    the pending entry; waiting for the disk here was a tenth of a save's own time."""
+    writes = [_claim_write(cluster), insert_write(entry)]
+    if connection.vendor == "postgresql":
+        writes.insert(0, Write("SET LOCAL synchronous_commit TO OFF", []))
+    if not write_all(writes)[-2]:
         raise ClusterBusy
 
 
