@@ -89,9 +89,8 @@ def test_the_wsgi_start_up_imports_every_view_then_freezes_it_for_the_cycle_coll
     result = _run(
         "-c",
         "import gc, sys; import dealeradmin.wsgi; "
-        "print('dealeradmin.clusters.views' in sys.modules, gc.get_freeze_count() > 10_000, "
-        "gc.get_threshold())",
+        "print('dealeradmin.clusters.views' in sys.modules, gc.get_freeze_count() > 10_000)",
         DATABASE_URL="sqlite:///:memory:",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split(maxsplit=2) == ["True", "True", "(10000, 10, 10)\n"]
+    assert result.stdout.split() == ["True", "True"]
