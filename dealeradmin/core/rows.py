@@ -308,7 +308,9 @@ def _converted(value, reading: tuple):
 
 
 def instances(model: type[Model], rows: list[tuple], names: tuple[str, ...]) -> list[Model]:
-    """Model instances from `select_rows(model, names, …)`, as the ORM would load them."""
+    """Model instances from `select_rows(model, names, …)`, as the ORM would load them.
+    `names` in the model's field order: Model.from_db takes the values of some of the
+    fields in that order."""
     attnames = [model._meta.get_field(name).attname for name in names]
     return [model.from_db(connection.alias, attnames, row) for row in rows]
 
