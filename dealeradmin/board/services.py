@@ -6,14 +6,23 @@ from dealeradmin.accounts.models import Dealership
 from dealeradmin.audit.models import AuditEntry
 from dealeradmin.clusters.forms import NO_UNASSIGN
 from dealeradmin.clusters.models import LeadCluster
-from dealeradmin.clusters.services import cluster_update
-from dealeradmin.dealerstudio.errors import DealerStudioError, Rejected
+from dealeradmin.clusters.services import ClusterBusy, cluster_update
+from dealeradmin.dealerstudio.errors import DealerStudioError, Rejected, TokenInvalid
 
 from .columns import Column, Grouping, column_key
 
 MOVED = "Moved {name} to {column}."
 ALREADY_THERE = "{name} is already in {column}; nothing was sent."
 NOT_MOVED = "{name} was not moved: {reason}"
+MAYBE_MOVED = "It is not known whether {name} was moved: {reason}"
+BEING_SAVED = (
+    "{name} is being saved right now (by someone else, or by you in another tab), so nothing "
+    "was sent. Move it again in a moment."
+)
+TOKEN_REFUSED = (
+    "DealerStudio no longer accepts your API token. Store a current token on the API token "
+    "page, then move the card again."
+)
 NO_SUCH_COLUMN = "That column is not on the board any more. Reload the board."
 TAKES_NO_DROPS = "{column} takes no drops."
 OTHER_DEALERSHIP = "{column} belongs to another dealership, so {name} cannot go there."
@@ -48,7 +57,10 @@ def move_refusal(
 
 
 def reason(error: DealerStudioError) -> str:
-    """The error's message, with DealerStudio's own reasons when it gave any."""
+    """The error's message, with DealerStudio's own reasons when it gave any (the edit page's
+    words for a refused token speak of a form: the board has none)."""
+    if isinstance(error, TokenInvalid):
+        return TOKEN_REFUSED
     if not isinstance(error, Rejected):
         return error.message
     details = [*error.base_errors]
@@ -74,7 +86,9 @@ def cluster_move(
     seen_key: str | None = None,
     action: str = AuditEntry.Action.BOARD_MOVE,
 ) -> MoveOutcome:
-    """Puts `cluster` in `target`: a PUT holding only the grouping's field, then the mirror."""
+    """Puts `cluster` in `target`: a PUT holding only the grouping's field, then the mirror.
+    Like a save on the edit page it first claims the cluster, so a move and a save (or two
+    moves) sent at once cannot silently undo each other."""
     name = display_name(cluster)
     refusal = move_refusal(grouping=grouping, cluster=cluster, target=target, seen_key=seen_key)
     if refusal:
@@ -90,9 +104,13 @@ def cluster_move(
             base={grouping.body_field: current},
             body={grouping.body_field: target.value},
             action=action,
+            claim=True,
         )
+    except ClusterBusy:
+        return MoveOutcome(cluster.id, False, BEING_SAVED.format(name=name))
     except DealerStudioError as error:
+        text = MAYBE_MOVED if error.outcome_unknown else NOT_MOVED
         return MoveOutcome(
-            cluster.id, False, NOT_MOVED.format(name=name, reason=reason(error)), sent=True
+            cluster.id, False, text.format(name=name, reason=reason(error)), sent=True
         )
     return MoveOutcome(cluster.id, True, MOVED.format(name=name, column=target.label), sent=True)

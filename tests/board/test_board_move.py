@@ -1,13 +1,20 @@
 """Moving one card: one PUT of only the changed field, or the card put back with the reason."""
 
+import threading
+import time
+
 import pytest
+from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from dealeradmin.audit.models import AuditEntry
+from dealeradmin.board.services import BEING_SAVED, MAYBE_MOVED, TOKEN_REFUSED
 from dealeradmin.clusters.forms import NO_UNASSIGN
 from dealeradmin.clusters.models import LeadCluster
 from dealeradmin.dealerstudio import errors
 from tests.board.helpers import HTMX, card_column, header_count, message, move
+from tests.clusters.helpers import edit_url, open_edit
 from tests.conftest import BRISBANE, GOLD_COAST
 
 SARAH, JAMES = 1001, 1002
@@ -181,3 +188,91 @@ def test_without_javascript_the_menu_posts_and_comes_back_to_the_same_board(
     assert response.status_code == 302
     assert response["Location"] == "/board/?group=assignee&q=a"
     assert len(sandbox.requests(method="PUT")) == 1
+
+
+def test_a_move_while_the_cluster_is_being_saved_sends_nothing_and_says_so(manager_client, sandbox):
+    cluster = _sarahs()
+    LeadCluster.objects.filter(pk=cluster.pk).update(saving_since=timezone.now())
+    response = move(manager_client, cluster, JAMES, seen=SARAH)
+
+    assert sandbox.requests(method="PUT") == []
+    assert card_column(response.content.decode(), cluster.id) == str(SARAH)
+    assert message(response) == {
+        "text": BEING_SAVED.format(name=cluster.contact_name),
+        "level": "error",
+    }
+    assert not AuditEntry.objects.filter(cluster_id=cluster.id).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_and_an_edit_save_sent_at_once_never_both_go_through(manager, admin_user, sandbox):
+    """Both read the cluster before either's change was in; the sandbox holds each PUT for a
+    while. Without a claim on moves both went out and the later one silently undid the other."""
+    cluster = _sarahs()
+    sandbox.inject_fault(method="PUT", path="/api/v1/*", delay_ms=600)
+    editor, mover = Client(), Client()
+    editor.force_login(manager)
+    mover.force_login(admin_user)
+    data = open_edit(editor, cluster, BRISBANE)
+    data["user_id"] = str(1003)
+    responses = {}
+    start = threading.Barrier(2)
+
+    def send(name: str, request) -> None:
+        try:
+            start.wait()
+            responses[name] = request()
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(
+            target=send, args=("save", lambda: editor.post(edit_url(cluster, BRISBANE), data))
+        ),
+        threading.Thread(
+            target=send, args=("move", lambda: move(mover, cluster, JAMES, seen=SARAH))
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(sandbox.requests(method="PUT")) == 1
+    moved = message(responses["move"])["level"] == "success"
+    saved = responses["save"].status_code == 302
+    assert moved != saved  # exactly one went through; the other says why and sent nothing
+    assert LeadCluster.objects.get(pk=cluster.pk).assignee_id == (JAMES if moved else 1003)
+    assert LeadCluster.objects.get(pk=cluster.pk).saving_since is None
+
+
+def test_a_move_whose_outcome_is_unknown_says_so_rather_than_that_it_failed(
+    manager_client, sandbox, settings
+):
+    settings.DEALERSTUDIO_READ_TIMEOUT = 0.3
+    cluster = _sarahs()
+    sandbox.inject_fault(method="PUT", path="/api/v1/*", delay_ms=1200)
+    response = move(manager_client, cluster, JAMES, seen=SARAH)
+
+    assert message(response) == {
+        "text": MAYBE_MOVED.format(name=cluster.contact_name, reason=errors.TIMED_OUT),
+        "level": "error",
+    }
+    assert AuditEntry.objects.get(cluster_id=cluster.id).outcome == AuditEntry.Outcome.UNKNOWN
+    _wait_for_put(sandbox)  # the held PUT must not land in the next test's log
+
+
+def _wait_for_put(sandbox, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not sandbox.requests(method="PUT") and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_refused_token_asks_for_a_current_one_then_another_move(manager_client, sandbox):
+    cluster = _sarahs()
+    sandbox.inject_fault(method="PUT", path="/api/v1/*", status=401)
+    response = move(manager_client, cluster, JAMES, seen=SARAH)
+
+    text = message(response)["text"]
+    assert text == f"{cluster.contact_name} was not moved: {TOKEN_REFUSED}"
+    assert "form" not in text
