@@ -239,11 +239,21 @@ def apply_sent_changes(
         raise LeadCluster.DoesNotExist(f"Lead cluster {cluster_id} is not in the mirror")
     if "tags" in body:
         set_cluster_tags(cluster_id, dealership.id, body["tags"])
-    for row in body.get("car_lead_clusters_attributes", []):
+    rows = body.get("car_lead_clusters_attributes", [])
+    # A car added here is recorded until its echo brings DealerStudio's id, unless a delivery
+    # has been applied since the change was made: that may have been the echo, which already
+    # holds the car (a second, id-less copy would never go away), and if it was not, the echo
+    # is still to come. The row lock taken above keeps deliveries out meanwhile.
+    add_cars = any("id" not in row for row in rows) and (
+        read_version is None
+        or LeadCluster.objects.filter(pk=cluster_id, version=read_version + 1).exists()
+    )
+    for row in rows:
         fields = {name: row[name] for name in CAR_FIELDS if name in row}
         cars = CarInterest.objects.filter(cluster_id=cluster_id)
         if "id" not in row:
-            CarInterest.objects.create(cluster_id=cluster_id, **fields)
+            if add_cars:
+                CarInterest.objects.create(cluster_id=cluster_id, **fields)
         elif row.get("_destroy"):
             cars.filter(ds_id=row["id"]).delete()
         else:
