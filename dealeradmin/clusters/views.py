@@ -42,8 +42,9 @@ SAVED = "Saved lead cluster #{id} ({name}) to DealerStudio."
 NOTHING_CHANGED = "Nothing changed, so nothing was sent to DealerStudio."
 FIX_ERRORS = "Please correct the errors below. Nothing was sent to DealerStudio."
 BUSY = (
-    "Someone else is saving this cluster right now, or has just saved it. Nothing was sent: "
-    "save again in a moment to see their changes beside yours."
+    "This cluster is being saved right now (by someone else, or by you in another tab), or "
+    "has just been saved. Nothing was sent: save again in a moment to see those changes "
+    "beside yours."
 )
 CLASH = (
     "Someone else changed this cluster since you opened it. Choose, for each field below, "

@@ -338,6 +338,7 @@
       form.setAttribute("hx-post", form.getAttribute("action"));
       form.setAttribute("hx-target", "#panel-body");
       form.setAttribute("hx-swap", "innerHTML");
+      form.setAttribute("hx-sync", "this:drop"); // a second Save while one is on its way
       htmx.process(form);
     }
     if (!panel.open) panel.showModal();

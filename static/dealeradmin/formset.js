@@ -30,7 +30,23 @@
   let dirty = form.dataset.dirty === "true";
   form.addEventListener("input", function () { dirty = true; });
   form.addEventListener("change", function () { dirty = true; });
-  form.addEventListener("submit", function () { dirty = false; });
+  form.addEventListener("submit", function (event) {
+    dirty = false;
+    // One save at a time: a second click while the first is on its way would be refused as
+    // "being saved", or send an added car twice. (In the board's panel htmx drops it.)
+    if (form.hasAttribute("hx-post")) return;
+    if (form.dataset.saving) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.saving = "true";
+    form.setAttribute("aria-busy", "true");
+  });
+  // Back on this page from the browser's cache: the form can be sent again.
+  window.addEventListener("pageshow", function () {
+    delete form.dataset.saving;
+    form.removeAttribute("aria-busy");
+  });
   window.addEventListener("beforeunload", function (event) {
     if (dirty) {
       event.preventDefault();

@@ -294,3 +294,20 @@ def test_changes_made_elsewhere_reach_the_open_board_without_disturbing_a_drag(
     assert sorted(_puts(sandbox)) == sorted(
         [(changed, {"user_id": JAMES}), (dragged, {"user_id": PRIYA})]
     )
+
+
+def test_a_double_click_on_save_in_the_panel_sends_one_put(board_page, sandbox):
+    page = board_page
+    page.goto("/board/")
+    card_id = _first_in(page, SARAH)
+    cluster = LeadCluster.objects.get(pk=card_id)
+    new_state = "converted" if cluster.lead_state != "converted" else "contacted"
+    _card(page, card_id).locator(".card-name a").click()
+    panel = page.locator("#side-panel")
+    panel.get_by_label("Lead state").select_option(new_state)
+    sandbox.inject_fault(method="PUT", path="/api/v1/*", delay_ms=800)  # the first still out
+    panel.get_by_role("button", name="Save to DealerStudio").dblclick()
+
+    expect(page.locator("#messages")).to_contain_text(f"Saved lead cluster #{card_id}")
+    expect(page.locator("#messages")).not_to_contain_text("being saved")
+    assert _puts(sandbox) == [(card_id, {"lead_state": new_state})]

@@ -79,3 +79,23 @@ def test_a_manager_finds_a_cluster_changes_it_and_the_put_holds_exactly_those_ch
             "colour": "Glacier White",
         },
     ]
+
+
+def test_clicking_save_again_while_it_saves_sends_one_put_and_says_saved(
+    manager_page, live_server, sandbox
+):
+    page = manager_page
+    cluster = LeadCluster.objects.filter(dealership_id=101, lead_state="new").first()
+    page.goto(f"/leads/{BRISBANE}/{cluster.id}/")
+    page.get_by_label("Lead state").select_option("contacted")
+    sandbox.inject_fault(method="PUT", path="/api/v1/*", delay_ms=1500)  # the first still out
+    page.get_by_role("button", name="Save to DealerStudio").focus()
+    with page.expect_request(lambda request: request.method == "POST"):
+        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # again, while the first is held at DealerStudio
+
+    expect(page.locator("#messages")).to_contain_text(f"Saved lead cluster #{cluster.id}")
+    expect(page.locator("#messages")).not_to_contain_text("being saved")
+    assert [p["body"] for p in sandbox.requests(method="PUT")] == [
+        {"lead_cluster": {"lead_state": "contacted"}}
+    ]
