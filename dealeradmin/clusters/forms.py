@@ -373,6 +373,15 @@ class ClusterFilterForm(forms.Form):
         ],
     )
 
+    NEW_WITHIN_DAYS = (1, 7, 14, 30, 90)  # offered in the menu; any other number in the URL
+
+    @property
+    def new_within_other(self) -> str:
+        """A number of days the URL asks for that the menu does not offer ('' when none)."""
+        value = str(self.data.get("new_within") or "")
+        offered = {str(days) for days in self.NEW_WITHIN_DAYS}
+        return value if value.isascii() and value.isdigit() and value not in offered else ""
+
     @classmethod
     def for_person(cls, user, data) -> "ClusterFilterForm":
         """The form with the choices of the person's dealerships: their users and locations

@@ -199,3 +199,17 @@ def test_each_column_shows_its_first_cards_in_the_boards_order(
         in_column = mirror.filter(grouping.where_key(key)).order_by(*ordering)
         expected += [str(i) for i in in_column.values_list("id", flat=True)[:3]]
     assert shown == expected
+
+
+@pytest.mark.parametrize("days", ["14", "45"])
+def test_new_in_the_last_days_is_a_filter_the_board_shows_and_keeps(manager_client, days):
+    recent = LeadCluster.objects.filter(
+        dealership_id=101, created__gte=timezone.now() - timedelta(days=int(days))
+    )
+    assert 0 < recent.count() < LeadCluster.objects.filter(dealership_id=101).count()
+    html = manager_client.get(f"/board/?group=state&new_within={days}").content.decode()
+
+    menu = re.search(r'<select name="new_within".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="(\d*)" selected>', menu) == [days]
+    counts = [int(n) for n in re.findall(r'class="count"[^>]*>(\d+)<', html)]
+    assert sum(counts) == recent.count()
