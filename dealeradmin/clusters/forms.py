@@ -1,17 +1,20 @@
 """Forms for lead clusters: they own validation and the shape of the update body."""
 
 import unicodedata
-from datetime import timedelta
-from functools import cache
+from datetime import date, datetime, time, timedelta
+from functools import cache, reduce
+from operator import or_
 
 from django import forms
 from django.core import signing
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from dealeradmin.accounts.access import dealerships_for
 from dealeradmin.accounts.models import Dealership, Location, SalesUser
 from dealeradmin.core.rows import Read, read_all
+from dealeradmin.core.templatetags.local_time import shared_zone, zone_of
 from dealeradmin.dealerstudio.payloads import build_update_body
 from dealeradmin.tags.aliases import ALIAS_OFFERED, canonical_names
 
@@ -351,6 +354,7 @@ class ClusterFilterForm(forms.Form):
     new_within = forms.IntegerField(
         label="New in the last … days", required=False, min_value=1, max_value=3650
     )
+    created_on = forms.DateField(label="Created on", required=False)
     assignee = forms.CharField(label="Assignee", required=False, max_length=20)
     location = forms.CharField(label="Location", required=False, max_length=20)
     tag = forms.CharField(label="Tag", required=False, max_length=MAX_TAG_LENGTH)
@@ -409,6 +413,17 @@ class ClusterFilterForm(forms.Form):
         self.locations = locations
         self.dealerships = dealerships
 
+    def _created_since(self, day: date) -> Q:
+        """Created at or after the start of `day` on the cluster's own dealership's calendar."""
+        return reduce(
+            or_,
+            (
+                Q(dealership_id=d.id, created__gte=datetime.combine(day, time(), zone_of(d)))
+                for d in self.dealerships
+            ),
+            Q(pk__in=[]),
+        )
+
     def _id_or_special(self, name: str) -> str:
         value = self.cleaned_data[name].strip()
         if value in ("", "none") or (value.isdigit() and int(value) <= MAX_ID):
@@ -434,8 +449,15 @@ class ClusterFilterForm(forms.Form):
         if state := data.get("state"):
             states = OPEN_STATES if state == OPEN else [state]
             clusters = clusters.filter(lead_state__in=states)
+        # Days as the overview counts them: whole days of each dealership's calendar, today
+        # one of them, so its "new in the last 14 days" and each day's bar match the list.
+        today = timezone.now().astimezone(shared_zone(self.dealerships)).date()
         if days := data.get("new_within"):
-            clusters = clusters.filter(created__gte=timezone.now() - timedelta(days=days))
+            clusters = clusters.filter(self._created_since(today - timedelta(days=days - 1)))
+        if day := data.get("created_on"):
+            clusters = clusters.filter(self._created_since(day)).exclude(
+                self._created_since(day + timedelta(days=1))
+            )
         if assignee := data.get("assignee"):
             clusters = (
                 clusters.filter(assignee_id__isnull=True)

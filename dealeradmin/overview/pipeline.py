@@ -64,6 +64,10 @@ class Day:
     y: float = 100
     today: bool = False
 
+    @property
+    def url(self) -> str:
+        return list_url(created_on=self.day.isoformat(), sort="-created")
+
 
 @dataclass
 class Pipeline:
@@ -112,7 +116,7 @@ def _workloads(clusters: QuerySet, dealerships: list[Dealership]) -> list[Worklo
             where = _dealership_param(dealerships, row["dealership_id"])
             people[key] = Workload(
                 name=row["name"] or ("Unassigned" if assignee == "none" else f"#{assignee}"),
-                url=list_url(assignee=assignee, dealership=where),
+                url=list_url(assignee=assignee, state="open", dealership=where),
                 dealership=names.get(row["dealership_id"], "") if len(dealerships) > 1 else "",
                 new=Bar("New", 0, list_url(assignee=assignee, state="new", dealership=where)),
                 contacted=Bar(

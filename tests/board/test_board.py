@@ -2,7 +2,8 @@
 filters and one column per salesperson, state, location or status option."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -203,8 +204,10 @@ def test_each_column_shows_its_first_cards_in_the_boards_order(
 
 @pytest.mark.parametrize("days", ["14", "45"])
 def test_new_in_the_last_days_is_a_filter_the_board_shows_and_keeps(manager_client, days):
+    brisbane = ZoneInfo("Australia/Brisbane")
+    first_day = timezone.now().astimezone(brisbane).date() - timedelta(days=int(days) - 1)
     recent = LeadCluster.objects.filter(
-        dealership_id=101, created__gte=timezone.now() - timedelta(days=int(days))
+        dealership_id=101, created__gte=datetime.combine(first_day, time(), brisbane)
     )
     assert 0 < recent.count() < LeadCluster.objects.filter(dealership_id=101).count()
     html = manager_client.get(f"/board/?group=state&new_within={days}").content.decode()

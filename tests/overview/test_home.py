@@ -121,3 +121,39 @@ def test_bars_are_drawn_without_inline_styles_or_scripts(manager_client):
     assert "style=" not in html
     assert "<script>" not in html
     assert "<svg" in html
+
+
+def _listed(client, url: str) -> int:
+    """How many clusters the list says it holds at `url`."""
+    return client.get(url).context["page"].paginator.count
+
+
+def test_each_link_opens_a_list_holding_exactly_the_number_it_shows(manager_client):
+    # Some clusters just either side of a Brisbane midnight: calendar days, not 24-hour spans.
+    brisbane = ZoneInfo("Australia/Brisbane")
+    today = timezone.now().astimezone(brisbane).date()
+    clusters = list(LeadCluster.objects.filter(dealership_id=101)[:4])
+    for cluster, (days_ago, at) in zip(
+        clusters,
+        [(13, time(0, 5)), (14, time(23, 55)), (1, time(23, 59)), (0, time(0, 1))],
+        strict=True,
+    ):
+        cluster.created = datetime.combine(today - timedelta(days=days_ago), at, brisbane)
+        cluster.save()
+    response = manager_client.get("/")
+    pipeline = response.context["pipeline"]
+
+    assert _listed(manager_client, response.context["recent_url"]) == pipeline.new_in_period
+    for day in pipeline.days:
+        assert _listed(manager_client, day.url) == day.count, day.day
+    for load in pipeline.workloads:
+        assert _listed(manager_client, load.url) == load.total, load.name
+        assert _listed(manager_client, load.new.url) == load.new.count
+        assert _listed(manager_client, load.contacted.url) == load.contacted.count
+
+
+def test_a_days_list_says_which_day_and_can_drop_it(manager_client):
+    day = manager_client.get("/").context["pipeline"].days[-3]
+    html = manager_client.get(day.url).content.decode()
+    assert f", created on {day.day:%A} {day.day.day} {day.day:%B}</p>" in html
+    assert f'name="created_on" value="{day.day.isoformat()}" checked' in html
