@@ -37,12 +37,15 @@
     list.insertBefore(card, next && next.parentNode === list ? next : sentinel(list));
   }
 
-  // Puts a card in the column its (server-rendered) data-column names.
+  // Puts a card in the column its (server-rendered) data-column names. A card that arrives
+  // in a column is marked: its place in the column's order is not known here, so a column's
+  // next page does not count it (see "more" below).
   function place(card) {
     const key = card.dataset.column;
     const origin = origins.get(card.id);
     if (columnOf(card) === key) {
       origins.delete(card.id);
+      if (origin && origin.column !== key) card.dataset.arrived = "true"; // dragged, and held
       return;
     }
     if (origin && origin.column === key) {
@@ -55,6 +58,7 @@
       return;
     }
     list.insertBefore(card, firstCard(list) || sentinel(list));
+    card.dataset.arrived = "true";
   }
 
   // Applies what the server sent into #board-inbox; waits while a drag or a question is open.
@@ -78,11 +82,13 @@
       const old = document.getElementById(node.id);
       if (old && sourceIsPoll && old.classList.contains("is-saving")) return;
       if (old) {
+        if (old.dataset.arrived) node.dataset.arrived = old.dataset.arrived;
         old.replaceWith(node);
       } else {
         const list = listFor(node.dataset.column);
         if (!list) return;
         list.insertBefore(node, firstCard(list) || sentinel(list));
+        node.dataset.arrived = "true";
       }
       place(node);
     });
@@ -304,10 +310,14 @@
   document.body.addEventListener("htmx:configRequest", function (event) {
     const elt = event.detail.elt;
     if (elt.matches && elt.matches(".more")) {
-      // Ask for what this column does not show yet, counting cards moved in or out since.
+      // Ask for what this column does not show yet: skip as many cards as it holds of those
+      // it was sent (a card moved out has left the server's column too). Cards that arrived
+      // are not counted: counted, one that belongs further down pushed a card off the page;
+      // uncounted, one that belongs higher up is sent again, and dropped as a duplicate.
       const list = elt.closest(".card-list");
       const url = new URL(event.detail.path, window.location.origin);
-      url.searchParams.set("offset", String(list.querySelectorAll(":scope > .card").length));
+      const sent = list.querySelectorAll(":scope > .card:not([data-arrived])").length;
+      url.searchParams.set("offset", String(sent));
       event.detail.path = url.pathname + url.search;
     }
   });

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from dealeradmin.board import views as board_views
 from dealeradmin.clusters.models import LeadCluster
 from tests.conftest import BRISBANE, GROUP_TOKEN
 from tests.e2e.conftest import signed_in_page
@@ -311,3 +312,46 @@ def test_a_double_click_on_save_in_the_panel_sends_one_put(board_page, sandbox):
     expect(page.locator("#messages")).to_contain_text(f"Saved lead cluster #{card_id}")
     expect(page.locator("#messages")).not_to_contain_text("being saved")
     assert _puts(sandbox) == [(card_id, {"lead_state": new_state})]
+
+
+def _load_more(column) -> None:
+    """Scrolls to the column's end once and waits for that page of cards to arrive."""
+    more = column.locator(":scope > .more")
+    url = more.get_attribute("hx-get")
+    more.scroll_into_view_if_needed()
+    expect(column.locator(f':scope > .more[hx-get="{url}"]')).to_have_count(0)
+
+
+def test_a_column_loads_every_card_after_one_was_moved_into_it(board_page, sandbox, monkeypatch):
+    """A card moved into a column, whose place is further down than the cards shown, must not
+    push a card off that column's next page."""
+    monkeypatch.setattr(board_views, "PER_COLUMN", 4)
+    page = board_page
+    page.set_viewport_size({"width": 2700, "height": 600})  # four cards fill a column
+    page.goto("/board/?group=state&sort=-activity")
+    new, contacted = _column(page, "new"), _column(page, "contacted")
+    expect(contacted.locator(":scope > .card")).to_have_count(4)
+    oldest = (
+        LeadCluster.objects.filter(dealership_id=101, lead_state="new")
+        .exclude(last_lead_created_at=None)
+        .order_by("last_lead_created_at", "id")
+        .first()
+    )
+    card = _card(page, oldest.id)
+    while not card.count():  # its column loads page by page as it scrolls
+        _load_more(new)
+    card.locator("summary").click()
+    card.get_by_label(re.compile(r"^Move .* to$")).select_option(label="Contacted")
+    card.get_by_role("button", name="Move").click()
+    expect(contacted.locator(f"#card-{oldest.id}")).to_be_visible()
+
+    while contacted.locator(":scope > .more").count():
+        _load_more(contacted)
+    expected = LeadCluster.objects.filter(dealership_id=101, lead_state="contacted")
+    expect(_count(page, "contacted")).to_have_attribute(
+        "title", f"{expected.count()} lead clusters"
+    )
+    ids = contacted.locator(":scope > .card").evaluate_all(
+        "cards => cards.map(card => Number(card.dataset.clusterId))"
+    )
+    assert sorted(ids) == sorted(expected.values_list("id", flat=True))
