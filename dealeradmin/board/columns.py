@@ -288,8 +288,9 @@ def _ranked_cards(
 
 
 def column_cards(
-    clusters: QuerySet, grouping: Grouping, value, ordering: tuple[str, ...], offset: int, n: int
+    clusters: QuerySet, grouping: Grouping, key: str, ordering: tuple[str, ...], offset: int, n: int
 ) -> list[LeadCluster]:
-    """One column's next cards, in the column's order."""
-    column = clusters.filter(grouping.where(value)).order_by(*ordering)
+    """One column's next cards, in the column's order (the clusters `first_cards` draws in it:
+    "No state" holds an empty state and none)."""
+    column = clusters.filter(grouping.where_key(key)).order_by(*ordering)
     return list(card_queryset(column)[offset : offset + n + 1])

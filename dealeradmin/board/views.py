@@ -233,7 +233,7 @@ def board_column(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return HttpResponseBadRequest("Unknown column or offset")
     offset = min(max(offset, 0), MAX_ID)
-    cards = column_cards(scope.clusters, scope.grouping, value, scope.ordering, offset, PER_COLUMN)
+    cards = column_cards(scope.clusters, scope.grouping, key, scope.ordering, offset, PER_COLUMN)
     more = len(cards) > PER_COLUMN
     cards = cards[:PER_COLUMN]
     context = {
