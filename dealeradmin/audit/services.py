@@ -38,9 +38,11 @@ def audit_start(**entry) -> AuditEntry:
     return create_row(audit_entry(**entry))
 
 
-def audit_outcome(entry: AuditEntry, *, error: DealerStudioError | None = None) -> Write:
-    """Sets the entry's outcome (success, or `error`) and gives the UPDATE that records it,
-    for the caller to run with its own writes."""
+def audit_outcome(
+    entry: AuditEntry, *, error: DealerStudioError | None = None, status: int = 200
+) -> Write:
+    """Sets the entry's outcome (success with DealerStudio's `status`, or `error`) and gives
+    the UPDATE that records it, for the caller to run with its own writes."""
     if error is None:
         entry.outcome = AuditEntry.Outcome.SUCCEEDED
     elif error.outcome_unknown:
@@ -48,7 +50,7 @@ def audit_outcome(entry: AuditEntry, *, error: DealerStudioError | None = None) 
     else:
         entry.outcome = AuditEntry.Outcome.FAILED
     entry.outcome_detail = error.detail if error else ""
-    entry.upstream_status = error.status if error else 200
+    entry.upstream_status = error.status if error else status
     entry.finished_at = timezone.now()
     return update_write(
         AuditEntry, entry.pk, {name: getattr(entry, name) for name in OUTCOME_FIELDS}

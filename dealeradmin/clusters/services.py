@@ -127,7 +127,9 @@ def cluster_update(
     released = False
     try:
         try:
-            (client or client_for(user)).update_lead_cluster(dealership.slug, cluster.id, body)
+            status = (client or client_for(user)).update_lead_cluster(
+                dealership.slug, cluster.id, body
+            )
         except DealerStudioError as error:
             audit_finish(entry, error=error)
             raise
@@ -137,7 +139,7 @@ def cluster_update(
                 cluster.id,
                 body,
                 read_version=cluster.version,
-                along=(audit_outcome(entry), *release),
+                along=(audit_outcome(entry, status=status), *release),
             )
         released = True
     finally:

@@ -1,4 +1,4 @@
-"""/healthz: is the database reachable, and does DealerStudio answer at all."""
+"""/healthz: is the database reachable, and does DealerStudio's API answer as it should."""
 
 import time
 
@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dealeradmin.dealerstudio.client import ping
+from dealeradmin.dealerstudio.client import PING_ANSWERS, ping
 
 
 def _database() -> dict:
@@ -27,7 +27,7 @@ def _dealerstudio() -> dict:
     started = time.perf_counter()
     status = ping()
     return {
-        "ok": status is not None,
+        "ok": status in PING_ANSWERS,
         "status": status,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }

@@ -236,11 +236,12 @@ class DealerStudioClient:
                 errors.MALFORMED.format(status=response.status_code), status=response.status_code
             ) from exc
 
-    def update_lead_cluster(self, dealership: str | int, cluster_id: int, changes: dict) -> None:
+    def update_lead_cluster(self, dealership: str | int, cluster_id: int, changes: dict) -> int:
         """PUT /api/v1/dealerships/{dealership_slug}/lead_clusters/{id}
 
         `changes` is the inside of `lead_cluster`. The answer's body is undocumented, so only
-        its status counts; a 2xx whose body is present but not JSON is reported as malformed.
+        its status counts (returned: a 2xx); a 2xx whose body is present but not JSON is
+        reported as malformed.
         """
         # Repeating a PUT is harmless unless it adds car rows (a row without an id).
         adds_rows = any(
@@ -255,6 +256,7 @@ class DealerStudioClient:
             raise errors.MalformedResponse(
                 errors.MALFORMED.format(status=response.status_code), status=response.status_code
             )
+        return response.status_code
 
     def _request(
         self, method: str, path: str, *, json_body: dict | None = None, repeatable: bool
@@ -327,18 +329,29 @@ class DealerStudioClient:
         return True
 
 
+PING_PATH = "/api/v1/apikeys/apikey_details.json"
+# What the key-details endpoint may answer a request without a token when it is there: a 404
+# or a 5xx means DEALERSTUDIO_API_URL points at something else, or DealerStudio is in trouble.
+PING_ANSWERS = frozenset({200, 401, 403})
+
+
 def ping(timeout: float = 2.0) -> int | None:
-    """GET {DEALERSTUDIO_API_URL}/ without a token: the HTTP status of any answer, or None
-    when nothing answered in `timeout` seconds. For /healthz; never raises."""
+    """GET the key-details endpoint without a token: the HTTP status of any answer (healthy
+    ones in PING_ANSWERS), or None when nothing answered in `timeout` seconds. For /healthz;
+    never raises."""
     started = time.perf_counter()
     status: int | None = None
     try:
-        response = _http().get(settings.DEALERSTUDIO_API_URL.rstrip("/") + "/", timeout=timeout)
+        response = _http().get(
+            settings.DEALERSTUDIO_API_URL.rstrip("/") + PING_PATH, timeout=timeout
+        )
         status = response.status_code
     except httpx.HTTPError:
         status = None
     finally:
         calls = upstream_calls.get()
         if calls is not None:
-            calls.append(UpstreamCall("GET", "/", status, (time.perf_counter() - started) * 1000))
+            calls.append(
+                UpstreamCall("GET", PING_PATH, status, (time.perf_counter() - started) * 1000)
+            )
     return status

@@ -570,6 +570,18 @@ def test_two_saves_sent_at_once_never_both_go_through(manager, admin_user, sandb
     assert LeadCluster.objects.get(pk=cluster.pk).saving_since is None  # released
 
 
+@pytest.mark.parametrize("status", [200, 204])
+def test_the_audit_entry_records_the_status_dealerstudio_answered(
+    manager_client, sandbox, cluster, status
+):
+    if status != 200:
+        sandbox.inject_fault(method="PUT", path=PUT_PATH, status=status, body="")
+    data = _typed(manager_client, cluster, add_row=False)
+    assert manager_client.post(edit_url(cluster, BRISBANE), data).status_code == 302
+    entry = AuditEntry.objects.get(cluster_id=cluster.id)
+    assert (entry.outcome, entry.upstream_status) == (AuditEntry.Outcome.SUCCEEDED, status)
+
+
 def test_a_save_while_another_holds_the_cluster_sends_nothing(manager_client, sandbox, cluster):
     data = _typed(manager_client, cluster, add_row=False)
     LeadCluster.objects.filter(pk=cluster.pk).update(saving_since=timezone.now())

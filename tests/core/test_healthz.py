@@ -18,9 +18,17 @@ def test_it_reports_both_reachable_without_a_sign_in(anonymous, sandbox):
     body = json.loads(response.content)
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True
-    assert body["dealerstudio"]["ok"] is True
-    assert isinstance(body["dealerstudio"]["status"], int)
+    assert body["dealerstudio"] == {"ok": True, "status": 401, "ms": body["dealerstudio"]["ms"]}
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_an_api_url_that_answers_404_or_5xx_degrades(anonymous, sandbox, status):
+    # A 404 from the key-details endpoint: DEALERSTUDIO_API_URL names something else.
+    sandbox.inject_fault(method="GET", path="/api/v1/apikeys/*", status=status)
+    body = json.loads(anonymous.get("/healthz").content)
+    assert body["status"] == "degraded"
+    assert body["dealerstudio"]["ok"] is False and body["dealerstudio"]["status"] == status
 
 
 def test_dealerstudio_down_degrades_but_stays_200(anonymous, settings):
