@@ -128,6 +128,10 @@
 
   // --- Moving ----------------------------------------------------------------------------
   function send(card, to) {
+    // A drop is the person's own new action: what earlier moves said no longer applies
+    // (app.js does the same before the requests that clicks and typing make).
+    const region = document.getElementById("messages");
+    if (region) region.replaceChildren();
     card.classList.add("is-saving");
     card.setAttribute("aria-busy", "true");
     htmx.ajax("POST", document.getElementById("board").dataset.moveUrl, {

@@ -177,6 +177,19 @@ def test_a_move_dealerstudio_refuses_goes_back_and_says_why(board_page, sandbox)
     assert _puts(sandbox) == [(card_id, {"user_id": JAMES})]
 
 
+def test_a_drag_after_a_failed_one_shows_only_its_own_outcome(board_page, sandbox):
+    page = board_page
+    page.goto("/board/")
+    sandbox.inject_fault(method="PUT", path="/api/v1/*", status=503, times=1)
+    _drag(page, _card(page, _first_in(page, SARAH)), _column(page, JAMES))
+    expect(page.locator("#messages .message-error")).to_have_count(1)
+
+    moved = _first_in(page, SARAH)
+    _drag(page, _card(page, moved), _column(page, JAMES))
+    expect(page.locator("#messages .message-success")).to_contain_text("to James O'Connor.")
+    expect(page.locator("#messages .message")).to_have_count(1)
+
+
 def test_bulk_assigning_five_cards_reports_each_and_moves_them(board_page, sandbox):
     page = board_page
     page.goto("/board/")
