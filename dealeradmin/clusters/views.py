@@ -3,6 +3,7 @@
 import json
 from dataclasses import replace
 from functools import partial
+from itertools import takewhile
 
 from django.contrib import messages
 from django.contrib.messages.constants import DEFAULT_TAGS
@@ -44,7 +45,7 @@ FIX_ERRORS = "Please correct the errors below. Nothing was sent to DealerStudio.
 BUSY = (
     "This cluster is being saved right now (by someone else, or by you in another tab), or "
     "has just been saved. Nothing was sent: save again in a moment to see those changes "
-    "beside yours."
+    "beside yours. (A save cut off part-way holds the cluster for up to two minutes.)"
 )
 CLASH = (
     "Someone else changed this cluster since you opened it. Choose, for each field below, "
@@ -383,6 +384,7 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
         "back_url": _back_url(request),
         "tag_suggestions": [name for (name,) in tag_names],
         "history": history,
+        "unknown_saves": _unknown_since_last_success(history),
         "is_admin": partial(is_admin, request.user),
     }
     # The board opens this form in a side panel (htmx) and only wants the form back.
@@ -395,6 +397,13 @@ def cluster_edit(request: HttpRequest, slug: str, cluster_id: int) -> HttpRespon
 CLUSTER_FIELDS = tuple(field.name for field in LeadCluster._meta.concrete_fields)
 CAR_INTEREST_FIELDS = tuple(field.name for field in CarInterest._meta.concrete_fields)
 HISTORY_FIELDS = tuple(field.name for field in AuditEntry._meta.concrete_fields)
+
+
+def _unknown_since_last_success(history: list) -> list:
+    """Saves whose outcome nobody learned (the dashboard stopped mid-call), made since the last
+    save that went through: that one showed the values the page holds now."""
+    unsettled = takewhile(lambda entry: entry.outcome != AuditEntry.Outcome.SUCCEEDED, history)
+    return [entry for entry in unsettled if entry.outcome_unknown]
 
 
 def _jinja(name: str):

@@ -302,6 +302,12 @@ def test_a_process_dying_mid_call_mocked_leaves_an_entry_shown_as_outcome_unknow
     assert "has an unknown outcome" in page
     assert "Outcome unknown" in page
 
+    data = _typed(manager_client, cluster, add_row=False)
+    assert manager_client.post(edit_url(cluster, BRISBANE), data).status_code == 302
+    page = manager_client.get(edit_url(cluster, BRISBANE)).content.decode()
+    assert "has an unknown outcome" not in page  # a later save went through: its values show
+    assert "Outcome unknown" in page  # the history still says it of that one
+
 
 def test_a_blank_assignee_is_never_sent(manager_client, sandbox, manager):
     unassigned = LeadCluster.objects.filter(dealership_id=101, assignee_id__isnull=True).first()
