@@ -245,8 +245,9 @@ def test_a_bulk_failure_is_reported_and_stays_selected(board_page, sandbox):
     assert sorted(_puts(sandbox)) == sorted((i, {"user_id": PRIYA}) for i in ids)
 
 
-def test_a_card_opens_in_a_side_panel_and_saving_there_updates_the_card(board_page, sandbox):
-    page = board_page
+def _changed_in_panel(page) -> tuple[int, str, object]:
+    """Opens Sarah's first card in the side panel and picks another lead state there: the
+    card's id, that state and the panel."""
     page.goto("/board/")
     card_id = _first_in(page, SARAH)
     cluster = LeadCluster.objects.get(pk=card_id)
@@ -256,6 +257,12 @@ def test_a_card_opens_in_a_side_panel_and_saving_there_updates_the_card(board_pa
     expect(panel).to_be_visible()
     expect(panel.get_by_role("heading", level=1)).to_contain_text(cluster.contact_name)
     panel.get_by_label("Lead state").select_option(new_state)
+    return card_id, new_state, panel
+
+
+def test_a_card_opens_in_a_side_panel_and_saving_there_updates_the_card(board_page, sandbox):
+    page = board_page
+    card_id, new_state, panel = _changed_in_panel(page)
     panel.get_by_role("button", name="Save to DealerStudio").click()
 
     expect(panel).to_be_hidden()
@@ -312,13 +319,7 @@ def test_changes_made_elsewhere_reach_the_open_board_without_disturbing_a_drag(
 
 def test_a_double_click_on_save_in_the_panel_sends_one_put(board_page, sandbox):
     page = board_page
-    page.goto("/board/")
-    card_id = _first_in(page, SARAH)
-    cluster = LeadCluster.objects.get(pk=card_id)
-    new_state = "converted" if cluster.lead_state != "converted" else "contacted"
-    _card(page, card_id).locator(".card-name a").click()
-    panel = page.locator("#side-panel")
-    panel.get_by_label("Lead state").select_option(new_state)
+    card_id, new_state, panel = _changed_in_panel(page)
     sandbox.inject_fault(method="PUT", path="/api/v1/*", delay_ms=800)  # the first still out
     panel.get_by_role("button", name="Save to DealerStudio").dblclick()
 
