@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 
 from dealeradmin.clusters.forms import MAX_ID
 from dealeradmin.clusters.models import CarInterest, ClusterTag, LeadCluster, LeadState
-from dealeradmin.core.rows import fetch, instances
+from dealeradmin.core.rows import fetch, instances, order_sql
 
 PER_COLUMN = 20
 NONE_KEY = "none"
@@ -236,11 +236,7 @@ def _cards_among(ids_sql: str, params: list, ordering: tuple[str, ...]) -> list[
     """The cards (CARD_COLUMNS and `car_count`, as `card_queryset` reads them) of the clusters
     whose ids `ids_sql` selects, in `ordering`."""
     names, fields, sql = _cards_statement(connection.vendor)
-    order = ", ".join(
-        f"c.{connection.ops.quote_name(LeadCluster._meta.get_field(name.lstrip('-')).column)}"
-        + (" DESC" if name.startswith("-") else "")
-        for name in ordering
-    )
+    order = order_sql(LeadCluster, ordering, "c")
     rows = fetch(f"{sql} IN ({ids_sql}) ORDER BY {order}", params, fields)
     cards = instances(LeadCluster, [row[:-1] for row in rows], names)
     for card, row in zip(cards, rows, strict=True):

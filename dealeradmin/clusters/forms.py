@@ -451,8 +451,8 @@ class ClusterFilterForm(forms.Form):
             clusters = clusters.filter(lead_state__in=states)
         # Days as the overview counts them: whole days of each dealership's calendar, today
         # one of them, so its "new in the last 14 days" and each day's bar match the list.
-        today = timezone.now().astimezone(shared_zone(self.dealerships)).date()
         if days := data.get("new_within"):
+            today = timezone.now().astimezone(shared_zone(self.dealerships)).date()
             clusters = clusters.filter(self._created_since(today - timedelta(days=days - 1)))
         if day := data.get("created_on"):
             clusters = clusters.filter(self._created_since(day)).exclude(

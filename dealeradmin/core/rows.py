@@ -228,16 +228,23 @@ def rows_read(
         f"FROM {_quote(meta.db_table)} WHERE {conditions}"
     )
     if order_by:
-        sql += " ORDER BY " + ", ".join(
-            f"{_quote(meta.get_field(name.lstrip('-')).column)}"
-            f"{' DESC' if name.startswith('-') else ''}"
-            for name in order_by
-        )
+        sql += f" ORDER BY {order_sql(model, order_by)}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     return Read(sql, params, fields)
+
+
+def order_sql(model: type[Model], order_by: tuple[str, ...], alias: str = "") -> str:
+    """`order_by` (field names, "-" first for descending) as an ORDER BY list, each column
+    prefixed with `alias.` when given."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(
+        f"{prefix}{_quote(model._meta.get_field(name.lstrip('-')).column)}"
+        + (" DESC" if name.startswith("-") else "")
+        for name in order_by
+    )
 
 
 def select_rows(model: type[Model], names: tuple[str, ...], where: dict, **options) -> list[tuple]:
